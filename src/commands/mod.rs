@@ -1,0 +1,33 @@
+//! One module per command: the glue that runs the pipeline for that way in and returns a
+//! [`Report`]. Commands never print; `main` renders what they return.
+
+pub mod check;
+pub mod env;
+pub mod explain;
+pub mod ldd;
+pub mod rules;
+pub mod scan;
+
+use crate::cli::CommandArgs;
+use crate::error::{Error, Result};
+use crate::outcome::Report;
+use crate::request::Request;
+
+/// Run one command to its report.
+pub fn run(command: &CommandArgs, request: &Request) -> Result<Report> {
+    match command {
+        CommandArgs::Check(args) => check::run(args, request),
+        CommandArgs::Explain(args) => explain::run(args, request),
+        CommandArgs::Ldd(args) => ldd::run(args, request),
+        CommandArgs::Scan(args) => scan::run(args, request),
+        CommandArgs::Env(args) => env::run(args, request),
+        CommandArgs::Rules(args) => rules::run(args, request),
+        CommandArgs::Completions(_) | CommandArgs::Manpage => {
+            Err(Error::Usage("not a diagnosis command".into()))
+        }
+    }
+}
+
+pub(crate) fn not_implemented(command: &str) -> Error {
+    Error::Usage(format!("`pydoctor {command}` is not implemented yet"))
+}

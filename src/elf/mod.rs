@@ -1,0 +1,1 @@
+//! ELF files read (goblin, from a memory map) into small owned summaries.

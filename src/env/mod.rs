@@ -1,0 +1,1 @@
+//! Facts about the machine and the interpreter (NixOS, python kind, nix-ld).

@@ -1,0 +1,136 @@
+//! The result of one command run: what every renderer (human, JSON, GitHub) receives.
+//!
+//! This module owns the JSON contract's top-level shape (design.md, schema version 1) and the
+//! mapping from an outcome to the documented exit code. It holds data only; `report/` prints it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{CauseKind, Environment, Failure, Finding};
+use crate::loader::report::ResolvedObject;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Command {
+    Check,
+    Explain,
+    Ldd,
+    Scan,
+    Env,
+    Rules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Nothing wrong found.
+    Ok,
+    /// At least one problem diagnosed by a rule.
+    Problems,
+    /// A failure was seen, but no rule explains it.
+    Undiagnosed,
+}
+
+impl Status {
+    /// The documented exit code: 0 ok, 1 problems, 3 undiagnosed (2 is usage/I/O, see main).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Ok => 0,
+            Status::Problems => 1,
+            Status::Undiagnosed => 3,
+        }
+    }
+}
+
+/// Whether a fix was checked before it was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verification {
+    /// Re-resolved with the fix applied: every missing library is found.
+    Verified,
+    /// Re-resolved with the fix applied: some, not all, are found.
+    Partial,
+    /// Could not be checked here (e.g. the package is not in the local store).
+    NotChecked,
+    /// Re-resolved (or re-imported) with the fix applied and it did not help.
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    pub id: String,
+    pub title: String,
+    pub snippet: Option<String>,
+    pub verified: Verification,
+    /// How the verification was done, for the curious ("resolver", "import").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_by: Option<String>,
+    /// Why this fix, or why not first, on this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub rule: String,
+    pub kind: CauseKind,
+    pub library: Option<String>,
+    pub required_by: Option<String>,
+    pub summary: String,
+    pub explanation: String,
+    pub fixes: Vec<Fix>,
+    /// Every library/version this diagnosis covers when it groups several findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libraries: Vec<String>,
+}
+
+/// One command's result. Renderers get this and nothing else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub pydoctor_version: String,
+    pub command: Command,
+    pub status: Status,
+    pub environment: Environment,
+    pub failure: Option<Failure>,
+    pub findings: Vec<Finding>,
+    pub diagnoses: Vec<Diagnosis>,
+    /// `ldd` and `scan` only: the resolution itself, one entry per ELF file examined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Vec<ResolvedObject>>,
+    /// Command-specific extras (the rule list for `rules`, the module for `check` …).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Report {
+    pub fn new(command: Command, environment: Environment) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            pydoctor_version: crate::version::long().to_string(),
+            command,
+            status: Status::Ok,
+            environment,
+            failure: None,
+            findings: Vec::new(),
+            diagnoses: Vec::new(),
+            objects: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Status from what was found: a diagnosis means problems; a failure or a non-latent
+    /// finding that no rule explained means undiagnosed.
+    pub fn settle_status(&mut self) {
+        let saw_failure = self.failure.as_ref().is_some_and(|f| !f.chain.is_empty())
+            || self.findings.iter().any(|f| !f.latent);
+        self.status = if !self.diagnoses.is_empty() {
+            Status::Problems
+        } else if saw_failure {
+            Status::Undiagnosed
+        } else {
+            Status::Ok
+        };
+    }
+}

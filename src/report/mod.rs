@@ -1,0 +1,29 @@
+//! The only code that prints: human, JSON and GitHub renderings of a [`Report`].
+//!
+//! Renderers take the report, an explicit [`Style`] and any `impl Write`; `main` picks the
+//! stream and resolves colour once.
+
+pub mod json;
+pub mod style;
+
+use std::io::{self, Write};
+
+use crate::cli::Format;
+use crate::outcome::Report;
+pub use style::Style;
+
+pub fn render(
+    report: &Report,
+    format: Format,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json::render(report, out),
+        Format::Human | Format::Github => {
+            // Filled in by the human renderer.
+            let _ = style;
+            writeln!(out, "{:?}", report.status)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The one value that carries every outside input into the core: environment variables as the
+//! user's shell had them, the working directory, and the extra rule directories. Nothing deeper
+//! in the crate reads `std::env`; that is what lets tests drive the core with fixtures.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub vars: BTreeMap<String, String>,
+    pub cwd: PathBuf,
+    pub rules_dirs: Vec<PathBuf>,
+}
+
+impl Request {
+    /// Snapshot of this process's environment (the only place that reads it).
+    pub fn from_process(rules_dirs: Vec<PathBuf>) -> Request {
+        Request {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            rules_dirs,
+        }
+    }
+
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// A variable that is set and not empty.
+    pub fn nonempty_var(&self, name: &str) -> Option<&str> {
+        self.var(name).filter(|v| !v.is_empty())
+    }
+
+    /// The Nix store directory: `$NIX_STORE_DIR`, default `/nix/store`.
+    pub fn store_dir(&self) -> PathBuf {
+        PathBuf::from(self.nonempty_var("NIX_STORE_DIR").unwrap_or("/nix/store"))
+    }
+
+    /// `LD_LIBRARY_PATH` as ld.so splits it (on ':' and ';'; empty elements kept: they mean
+    /// the current directory). None when unset.
+    pub fn ld_library_path(&self) -> Option<Vec<String>> {
+        self.var("LD_LIBRARY_PATH").map(split_ld_library_path)
+    }
+}
+
+/// Split a library path list the way ld.so splits LD_LIBRARY_PATH (loader-facts A3).
+pub fn split_ld_library_path(value: &str) -> Vec<String> {
+    if value.is_empty() {
+        return Vec::new();
+    }
+    value.split([':', ';']).map(str::to_string).collect()
+}

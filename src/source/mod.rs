@@ -1,0 +1,1 @@
+//! Where evidence comes from: pasted text, the probe run in the interpreter.
