@@ -1,1 +1,3 @@
 //! Facts about the machine and the interpreter (NixOS, python kind, nix-ld).
+
+pub mod classify;
