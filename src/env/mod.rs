@@ -1,3 +1,280 @@
-//! Facts about the machine and the interpreter (NixOS, python kind, nix-ld).
+//! Facts about the machine and the interpreter (NixOS, python kind, its loader, nix-ld, paths):
+//! the environment block of the report, probed.
+//!
+//! Machine facts are read under a root directory (`/` normally) and from the request's
+//! variables; interpreter facts come from running the interpreter once with the probe's
+//! `--facts` mode, plus its ELF (PT_INTERP). This module gathers facts; it judges nothing.
 
 pub mod classify;
+pub mod interpreter;
+mod pt_interp;
+pub mod store;
+pub mod system;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::evidence::{
+    EnvSource, Environment, FhsLoaderKind, Finding, LoaderFlavor, NixLdFacts, OsFacts, PythonFacts,
+    PythonKind,
+};
+use crate::request::{Request, split_ld_library_path};
+use crate::source::probe::{self, InterpreterFacts, ProbeOptions, ProbeOutcome};
+
+pub use interpreter::{HowFound, Interpreter};
+
+/// Where and how long to look.
+#[derive(Debug, Clone)]
+pub struct EnvOptions {
+    /// The root under which `/etc/os-release`, `/etc/NIXOS` and `/lib64/ld-linux-x86-64.so.2`
+    /// are read (`/` except in tests).
+    pub root: PathBuf,
+    /// How long the interpreter may take to report its facts.
+    pub timeout: Duration,
+}
+
+impl Default for EnvOptions {
+    fn default() -> EnvOptions {
+        EnvOptions {
+            root: PathBuf::from("/"),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything `env` learnt, beyond the contract's environment block.
+#[derive(Debug, Clone, Default)]
+pub struct EnvProbe {
+    pub environment: Environment,
+    /// The interpreter, its `real` file corrected by what the running process reported.
+    pub interpreter: Option<Interpreter>,
+    pub facts: Option<InterpreterFacts>,
+    /// `interpreter-cannot-start` when the interpreter did not run.
+    pub findings: Vec<Finding>,
+    /// ELF files mapped in the interpreter right after start-up.
+    pub loaded_objects: Vec<String>,
+}
+
+/// The environment block for `interpreter`, probed.
+pub fn probe_environment(interpreter: &Interpreter, request: &Request) -> Environment {
+    probe(Some(interpreter), request, &EnvOptions::default()).environment
+}
+
+/// Machine facts, and when an interpreter is given, its facts (running it once).
+pub fn probe(
+    interpreter: Option<&Interpreter>,
+    request: &Request,
+    options: &EnvOptions,
+) -> EnvProbe {
+    let mut result = EnvProbe {
+        environment: machine_facts(request, &options.root),
+        ..EnvProbe::default()
+    };
+    let Some(interpreter) = interpreter else {
+        return result;
+    };
+    let store_dir = request.store_dir();
+    let probe_options = ProbeOptions::from_request(request, options.timeout);
+    let mut interpreter = interpreter.clone();
+    match probe::run_facts(&interpreter, &probe_options) {
+        Ok(ProbeOutcome::Ran(ran)) => {
+            if let Some(exe) = ran.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
+                interpreter = interpreter.with_running_executable(exe);
+            }
+            result.facts = ran.facts;
+            result.loaded_objects = ran.loaded_objects;
+        }
+        Ok(ProbeOutcome::CannotStart(failure)) => {
+            // PT_INTERP names the absolute FHS path; its kind was read under the root.
+            let fhs_path = Path::new("/").join(system::FHS_LOADER);
+            let fhs_kind = result.environment.nix_ld.fhs_loader;
+            result.findings.push(interpreter::cannot_start_finding(
+                &interpreter,
+                failure.exec_error.as_deref(),
+                &failure.stderr.text,
+                fhs_kind.map(|k| (k, fhs_path.as_path())),
+            ));
+        }
+        Err(_) => {}
+    }
+    result.environment.python =
+        python_facts(&interpreter, result.facts.as_ref(), request, &store_dir);
+    result.interpreter = Some(interpreter);
+    result
+}
+
+/// OS, nix-ld, paths: what does not need the interpreter.
+pub fn machine_facts(request: &Request, root: &Path) -> Environment {
+    let (fhs_kind, fhs_target) = system::classify_fhs_loader(&root.join(system::FHS_LOADER));
+    Environment {
+        source: EnvSource::Probed,
+        os: OsFacts {
+            nixos: system::is_nixos(root),
+        },
+        python: PythonFacts::default(),
+        nix_ld: NixLdFacts {
+            shim: Some(fhs_kind == FhsLoaderKind::NixLd),
+            nix_ld: request.nonempty_var("NIX_LD").map(str::to_string),
+            library_path: request
+                .nonempty_var("NIX_LD_LIBRARY_PATH")
+                .map(|v| v.split(':').map(str::to_string).collect())
+                .unwrap_or_default(),
+            fhs_loader: Some(fhs_kind),
+            fhs_loader_target: fhs_target.map(|p| p.to_string_lossy().into_owned()),
+        },
+        ld_library_path: request
+            .var("LD_LIBRARY_PATH")
+            .map(split_ld_library_path)
+            .unwrap_or_default(),
+        in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
+        store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
+    }
+}
+
+/// The python block: kind from the real file's path (then the venv's base), loader from its
+/// PT_INTERP, venv from `sys.prefix != sys.base_prefix` or a `pyvenv.cfg`.
+pub fn python_facts(
+    interpreter: &Interpreter,
+    facts: Option<&InterpreterFacts>,
+    request: &Request,
+    store_dir: &Path,
+) -> PythonFacts {
+    let store = store_dir.to_string_lossy();
+    let venv_cfg = pyvenv_cfg(&interpreter.path);
+    let (venv, base_prefix) = match facts {
+        Some(f) if f.in_venv() => (f.prefix.clone(), f.base_prefix.clone()),
+        Some(_) => (None, None),
+        None => match &venv_cfg {
+            Some((dir, home)) => (
+                Some(dir.to_string_lossy().into_owned()),
+                home.as_ref().map(|h| parent_of_bin(h)),
+            ),
+            None => (None, None),
+        },
+    };
+    let loader = pt_interp::read(&interpreter.real)
+        .path()
+        .map(str::to_string);
+    let version = facts.and_then(|f| f.version.clone());
+    PythonFacts {
+        executable: Some(
+            facts
+                .and_then(|f| f.executable.clone())
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| interpreter.path.to_string_lossy().into_owned()),
+        ),
+        kind: python_kind(&interpreter.real, base_prefix.as_deref(), request, &store),
+        loader_flavor: loader_flavor(loader.as_deref(), &store),
+        loader,
+        nix_attribute: version.as_deref().and_then(classify::nix_python_attribute),
+        version,
+        venv,
+        base_prefix,
+    }
+}
+
+/// The kind of the real interpreter file; for a venv made with `--copies`, that of its base.
+pub fn python_kind(
+    real: &Path,
+    base_prefix: Option<&str>,
+    request: &Request,
+    store: &str,
+) -> PythonKind {
+    let candidates = std::iter::once(real.to_path_buf())
+        .chain(base_prefix.map(|b| Path::new(b).join("bin/python")));
+    for candidate in candidates {
+        let kind = kind_of_path(&candidate, request, store);
+        if kind != PythonKind::Unknown {
+            return kind;
+        }
+    }
+    PythonKind::Unknown
+}
+
+/// The path classifier, plus what only this machine knows: custom pyenv and uv roots, and a
+/// prefix with `conda-meta/`.
+fn kind_of_path(path: &Path, request: &Request, store: &str) -> PythonKind {
+    let text = path.to_string_lossy();
+    let under = |var: &str| {
+        request
+            .nonempty_var(var)
+            .is_some_and(|root| path.starts_with(root))
+    };
+    if under("PYENV_ROOT") && !text.starts_with(&format!("{}/", store.trim_end_matches('/'))) {
+        return PythonKind::Pyenv;
+    }
+    if under("UV_PYTHON_INSTALL_DIR") {
+        return PythonKind::UvManaged;
+    }
+    let kind = classify::python_kind_of_path(&text, store);
+    if kind == PythonKind::Unknown
+        && path
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(|prefix| prefix.join("conda-meta").is_dir())
+    {
+        return PythonKind::Conda;
+    }
+    kind
+}
+
+/// nix-glibc when the loader is in the store; musl for ld-musl; else fhs-glibc.
+pub fn loader_flavor(loader: Option<&str>, store: &str) -> LoaderFlavor {
+    let Some(loader) = loader else {
+        return LoaderFlavor::Unknown;
+    };
+    let store = store.trim_end_matches('/');
+    if !store.is_empty() && loader.starts_with(&format!("{store}/")) {
+        LoaderFlavor::NixGlibc
+    } else if loader.contains("ld-musl") {
+        LoaderFlavor::Musl
+    } else {
+        LoaderFlavor::FhsGlibc
+    }
+}
+
+/// A venv's directory and its `pyvenv.cfg` `home`, for `DIR/bin/python`.
+fn pyvenv_cfg(python: &Path) -> Option<(PathBuf, Option<String>)> {
+    let dir = python.parent()?.parent()?;
+    let text = std::fs::read_to_string(dir.join("pyvenv.cfg")).ok()?;
+    let home = text.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        (key.trim() == "home").then(|| value.trim().to_string())
+    });
+    Some((dir.to_path_buf(), home))
+}
+
+/// `home` in pyvenv.cfg is the base's `bin` directory; the base prefix is its parent.
+fn parent_of_bin(home: &str) -> String {
+    let path = Path::new(home);
+    match path.file_name() {
+        Some(name) if name == "bin" => path
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| home.to_string()),
+        _ => home.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loader_flavours() {
+        let s = "/nix/store";
+        assert_eq!(
+            loader_flavor(Some("/nix/store/x-glibc-2.40/lib/ld-linux-x86-64.so.2"), s),
+            LoaderFlavor::NixGlibc
+        );
+        assert_eq!(
+            loader_flavor(Some("/lib/ld-musl-x86_64.so.1"), s),
+            LoaderFlavor::Musl
+        );
+        assert_eq!(
+            loader_flavor(Some("/lib64/ld-linux-x86-64.so.2"), s),
+            LoaderFlavor::FhsGlibc
+        );
+        assert_eq!(loader_flavor(None, s), LoaderFlavor::Unknown);
+    }
+}

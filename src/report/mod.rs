@@ -3,13 +3,14 @@
 //! Renderers take the report, an explicit [`Style`] and any `impl Write`; `main` picks the
 //! stream and resolves colour once.
 
+pub mod env;
 pub mod json;
 pub mod style;
 
 use std::io::{self, Write};
 
 use crate::cli::Format;
-use crate::outcome::Report;
+use crate::outcome::{Command, Report};
 pub use style::Style;
 
 pub fn render(
@@ -20,6 +21,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Json => json::render(report, out),
+        Format::Human if report.command == Command::Env => env::render(report, style, out),
         Format::Human | Format::Github => {
             // Filled in by the human renderer.
             let _ = style;

@@ -1,1 +1,2 @@
 //! Where evidence comes from: pasted text, the probe run in the interpreter.
+pub mod probe;

@@ -1,0 +1,238 @@
+//! Human rendering of `pydoctor env`: a short check list (✓ fact, ! worth knowing, ✗ broken),
+//! in the manner of `brew doctor`. Reads only the report.
+
+use std::io::{self, Write};
+
+use crate::evidence::{Environment, FhsLoaderKind, LoaderFlavor, PythonKind};
+use crate::outcome::Report;
+use crate::report::Style;
+
+pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let env = &report.environment;
+    let marks = Marks::new(style);
+    os_line(env, &marks, out)?;
+    python_lines(report, &marks, style, out)?;
+    fhs_loader_lines(env, &marks, style, out)?;
+    path_lines(env, &marks, style, out)?;
+    for finding in &report.findings {
+        writeln!(
+            out,
+            "{} {}: {}",
+            marks.bad,
+            style.bold(finding.kind.as_str()),
+            finding.detail
+        )?;
+    }
+    Ok(())
+}
+
+struct Marks {
+    ok: String,
+    warn: String,
+    bad: String,
+    info: String,
+}
+
+impl Marks {
+    fn new(style: &Style) -> Marks {
+        Marks {
+            ok: style.green("✓"),
+            warn: style.yellow("!"),
+            bad: style.red("✗"),
+            info: style.dim("·"),
+        }
+    }
+}
+
+fn os_line(env: &Environment, marks: &Marks, out: &mut dyn Write) -> io::Result<()> {
+    match env.os.nixos {
+        Some(true) => writeln!(out, "{} OS: NixOS", marks.ok),
+        Some(false) => writeln!(out, "{} OS: not NixOS", marks.ok),
+        None => writeln!(out, "{} OS: unknown (no /etc/os-release)", marks.warn),
+    }
+}
+
+fn python_lines(
+    report: &Report,
+    marks: &Marks,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let py = &report.environment.python;
+    let Some(executable) = &py.executable else {
+        let why = report
+            .extra
+            .get("python_not_found")
+            .and_then(|v| v.as_str())
+            .unwrap_or("no python found");
+        return writeln!(out, "{} python: {why}", marks.bad);
+    };
+    let started = report.findings.is_empty();
+    let version = py.version.as_deref().unwrap_or("version unknown");
+    let mark = if started { &marks.ok } else { &marks.bad };
+    writeln!(out, "{mark} python {}: {}", style.bold(version), executable)?;
+    let interp = report.extra.get("interpreter");
+    let field = |name: &str| interp.and_then(|i| i.get(name)).and_then(|v| v.as_str());
+    if let Some(how) = field("how_found") {
+        writeln!(out, "    found via {}", how_found_text(how))?;
+    }
+    let mut kind = format!("kind: {}", py.kind.as_str());
+    if let Some(attr) = py
+        .nix_attribute
+        .as_ref()
+        .filter(|_| py.kind == PythonKind::NixStore)
+    {
+        kind.push_str(&format!(" (nixpkgs {attr})"));
+    }
+    writeln!(out, "    {kind}")?;
+    if let Some(real) = field("real").filter(|r| Some(*r) != Some(executable.as_str())) {
+        writeln!(out, "    real interpreter: {real}")?;
+    }
+    if let Some(wrapper) = field("wrapper") {
+        writeln!(out, "    launched through {wrapper}")?;
+    }
+    if let Some(venv) = &py.venv {
+        let base = py.base_prefix.as_deref().unwrap_or("unknown");
+        writeln!(out, "    venv: {venv} (base {base})")?;
+    }
+    match (&py.loader, py.loader_flavor) {
+        (Some(loader), flavor) => writeln!(
+            out,
+            "{} loader: {loader} ({})",
+            if flavor == LoaderFlavor::Unknown {
+                &marks.warn
+            } else {
+                &marks.ok
+            },
+            flavor.as_str()
+        ),
+        (None, _) => writeln!(out, "{} loader: unknown (no PT_INTERP read)", marks.warn),
+    }
+}
+
+fn how_found_text(how: &str) -> &str {
+    match how {
+        "flag" => "--python",
+        "virtual-env" => "$VIRTUAL_ENV",
+        "dot-venv" => "./.venv",
+        "path" => "python3 on PATH",
+        other => other,
+    }
+}
+
+fn fhs_loader_lines(
+    env: &Environment,
+    marks: &Marks,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let fhs = "/lib64/ld-linux-x86-64.so.2";
+    let target = env
+        .nix_ld
+        .fhs_loader_target
+        .as_deref()
+        .filter(|t| *t != fhs)
+        .map(|t| format!(" → {t}"))
+        .unwrap_or_default();
+    let python_is_fhs = env.python.loader.as_deref() == Some(fhs);
+    match env.nix_ld.fhs_loader {
+        Some(FhsLoaderKind::Glibc) => writeln!(out, "{} {fhs}: glibc loader{target}", marks.ok)?,
+        Some(FhsLoaderKind::NixLd) => writeln!(out, "{} {fhs}: nix-ld{target}", marks.ok)?,
+        Some(FhsLoaderKind::StubLd) => writeln!(
+            out,
+            "{} {fhs}: NixOS stub-ld{target} (programs built for other Linux systems cannot start{})",
+            if python_is_fhs {
+                &marks.bad
+            } else {
+                &marks.warn
+            },
+            if python_is_fhs {
+                ", this python included"
+            } else {
+                ""
+            }
+        )?,
+        Some(FhsLoaderKind::Absent) => writeln!(
+            out,
+            "{} {fhs}: absent",
+            if python_is_fhs {
+                &marks.bad
+            } else {
+                &marks.info
+            }
+        )?,
+        Some(FhsLoaderKind::Other) | None => writeln!(
+            out,
+            "{} {fhs}: not a loader pydoctor knows{target}",
+            marks.warn
+        )?,
+    }
+    let nix_ld = &env.nix_ld;
+    if nix_ld.nix_ld.is_some() || !nix_ld.library_path.is_empty() {
+        writeln!(
+            out,
+            "    NIX_LD: {}",
+            nix_ld.nix_ld.as_deref().unwrap_or("(unset)")
+        )?;
+        writeln!(
+            out,
+            "    NIX_LD_LIBRARY_PATH: {}",
+            list_or_unset(&nix_ld.library_path)
+        )?;
+    }
+    if env.python.loader_flavor == LoaderFlavor::NixGlibc
+        && (nix_ld.shim == Some(true) || nix_ld.nix_ld.is_some())
+    {
+        writeln!(
+            out,
+            "{} nix-ld does not serve this python: its loader is in the Nix store",
+            marks.warn
+        )?;
+    }
+    let _ = style;
+    Ok(())
+}
+
+fn path_lines(
+    env: &Environment,
+    marks: &Marks,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let llp = &env.ld_library_path;
+    if llp.iter().any(String::is_empty) {
+        writeln!(
+            out,
+            "{} LD_LIBRARY_PATH: {} (an empty element means the current directory)",
+            marks.warn,
+            llp.join(":")
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} LD_LIBRARY_PATH: {}",
+            marks.info,
+            list_or_unset(llp)
+        )?;
+    }
+    if let Some(shell) = &env.in_nix_shell {
+        writeln!(out, "{} IN_NIX_SHELL: {shell}", marks.info)?;
+    }
+    if let Some(store) = &env.store_dir {
+        let here = if env.python.kind == PythonKind::NixStore {
+            style.dim(" (this python lives here)")
+        } else {
+            String::new()
+        };
+        writeln!(out, "{} Nix store: {store}{here}", marks.info)?;
+    }
+    Ok(())
+}
+
+fn list_or_unset(items: &[String]) -> String {
+    if items.is_empty() {
+        "(unset)".to_string()
+    } else {
+        items.join(":")
+    }
+}

@@ -1,0 +1,84 @@
+//! The Nix-like python of testing.md section 2, for any test: built once per machine by
+//! `scripts/fixtures/nix-like-python.sh` (cached under `$PYDOCTOR_TEST_CACHE/nix-like`, else
+//! `target/fixtures/nix-like`), and venvs made with it holding real PyPI wheels.
+//! Use from a test file with `#[path = "support/nixlike.rs"] mod nixlike;`.
+//! When it cannot be built, the functions return None after saying so loudly on stderr.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The directory the fixture lives in (the store is `dest()/nix/store`).
+pub fn dest() -> PathBuf {
+    match std::env::var_os("PYDOCTOR_TEST_CACHE") {
+        Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("nix-like"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixtures/nix-like"),
+    }
+}
+
+/// The Nix-like store directory (point `NIX_STORE_DIR` here).
+pub fn store_dir() -> PathBuf {
+    dest().join("nix/store")
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts/fixtures")
+        .join(name)
+}
+
+fn run_script(name: &str, args: &[&str]) -> Option<PathBuf> {
+    let out = Command::new(script(name)).args(args).output();
+    match out {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let path = PathBuf::from(text.lines().last()?.trim());
+            path.exists().then_some(path)
+        }
+        Ok(out) => {
+            eprintln!(
+                "SKIPPED: {name} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            None
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: cannot run {name}: {e}");
+            None
+        }
+    }
+}
+
+/// The Nix-like `bin/python3.11` (in the store), built on first use.
+pub fn python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let dest = dest();
+            std::fs::create_dir_all(&dest).ok()?;
+            run_script("nix-like-python.sh", &[dest.to_str()?])
+        })
+        .clone()
+}
+
+/// A venv called `name` made with the Nix-like python, with `packages` (pip requirement
+/// specs) installed from real wheels. Returns its `bin/python`.
+pub fn venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
+    python()?;
+    let dest = dest();
+    let mut args = vec![dest.to_str()?, name];
+    args.extend_from_slice(packages);
+    run_script("nix-like-venv.sh", &args)
+}
+
+/// The lib dir of the store package whose name ends with `suffix` (`gcc-12.2.0-lib`, `zlib-1.2.13`).
+pub fn package_lib(suffix: &str) -> Option<PathBuf> {
+    std::fs::read_dir(store_dir())
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(suffix))
+        .map(|p| p.join("lib"))
+}
