@@ -5,11 +5,12 @@
 
 pub mod json;
 pub mod style;
+pub mod tree;
 
 use std::io::{self, Write};
 
 use crate::cli::Format;
-use crate::outcome::Report;
+use crate::outcome::{Command, Report};
 pub use style::Style;
 
 pub fn render(
@@ -20,6 +21,7 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Json => json::render(report, out),
+        Format::Human if report.command == Command::Ldd => tree::render(report, style, out),
         Format::Human | Format::Github => {
             // Filled in by the human renderer.
             let _ = style;
