@@ -119,8 +119,13 @@ fn first_line(link: &ChainLink) -> String {
 
 /// The wrapper entry that recognises a link, if any.
 fn wrapper_of<'t>(link: &ChainLink, tables: &'t Tables) -> Option<&'t Wrapper> {
+    // Tried on the message alone too: a wrapper's regex may anchor at a line start.
     let text = link_text(link);
-    tables.wrappers.iter().find(|w| w.regex.is_match(&text))
+    let message = truncate_at_char(&link.message, MAX_WRAPPER_TEXT);
+    tables
+        .wrappers
+        .iter()
+        .find(|w| w.regex.is_match(&text) || w.regex.is_match(message))
 }
 
 /// A failure from a chain (root first): the wrappers seen through, and the findings that
@@ -128,8 +133,12 @@ fn wrapper_of<'t>(link: &ChainLink, tables: &'t Tables) -> Option<&'t Wrapper> {
 pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, Vec<Finding>) {
     let mut misleading = Vec::new();
     let mut findings = Vec::new();
-    // The innermost link no wrapper recognises is the real cause, when the text has it.
-    let root = chain.iter().find(|l| wrapper_of(l, tables).is_none());
+    // The innermost link no wrapper recognises is the real cause, when the text has it; a
+    // fragment of a message cut off at the top (no type) is not.
+    let root = chain
+        .iter()
+        .find(|l| wrapper_of(l, tables).is_none())
+        .filter(|l| !l.exc_type.is_empty());
     for link in &chain {
         let Some(wrapper) = wrapper_of(link, tables) else {
             continue;
