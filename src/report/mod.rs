@@ -3,13 +3,17 @@
 //! Renderers take the report, an explicit [`Style`] and any `impl Write`; `main` picks the
 //! stream and resolves colour once.
 
+pub mod github;
+pub mod human;
 pub mod json;
+pub mod rules;
 pub mod style;
+pub mod text;
 
 use std::io::{self, Write};
 
 use crate::cli::Format;
-use crate::outcome::Report;
+use crate::outcome::{Command, Report};
 pub use style::Style;
 
 pub fn render(
@@ -18,12 +22,12 @@ pub fn render(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Json => json::render(report, out),
-        Format::Human | Format::Github => {
-            // Filled in by the human renderer.
-            let _ = style;
-            writeln!(out, "{:?}", report.status)
-        }
+    match (format, report.command) {
+        (Format::Json, _) => json::render(report, out),
+        (Format::Github, _) => github::render(report, out),
+        (Format::Human, Command::Rules) => rules::render(report, style, out),
+        // (Format::Human, Command::Ldd) => tree::render(report, style, out),
+        // (Format::Human, Command::Env) => env::render(report, style, out),
+        (Format::Human, _) => human::render(report, style, out),
     }
 }

@@ -70,6 +70,17 @@ pub enum FhsLoaderState {
 }
 
 impl FhsLoaderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FhsLoaderState::NixLd => "nix-ld",
+            FhsLoaderState::StubLd => "stub-ld",
+            FhsLoaderState::Glibc => "glibc",
+            FhsLoaderState::Absent => "absent",
+            FhsLoaderState::Other => "other",
+            FhsLoaderState::Unknown => "unknown",
+        }
+    }
+
     pub fn of(kind: Option<FhsLoaderKind>) -> FhsLoaderState {
         match kind {
             Some(FhsLoaderKind::NixLd) => FhsLoaderState::NixLd,
