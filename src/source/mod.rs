@@ -1,2 +1,14 @@
 //! Where evidence comes from: pasted text, the probe run in the interpreter.
+//!
+//! The text path: `input` (bounded reading) → `paste` (cleaning) → `traceback` (chains) →
+//! `text_evidence` (findings, wrappers seen through, environment), joined by `text`. The
+//! tables they apply live in `rules/tables/` and are loaded by `messages`. `probe` runs the
+//! import in the target interpreter.
+
+pub mod input;
+pub mod messages;
+pub mod paste;
 pub mod probe;
+pub mod text;
+pub mod text_evidence;
+pub mod traceback;

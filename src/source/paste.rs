@@ -1,0 +1,204 @@
+//! Cleaning pasted text into plain lines: what a terminal would have shown, without the
+//! decoration logs add.
+//!
+//! Owns line splitting (LF, CRLF, a lone CR that overwrote the line), ANSI escape removal,
+//! control characters, a per-line length cap, and the log prefixes of `rules/tables/paste.toml`
+//! (CI timestamps, pytest's `E   `, quotes). It does not look for errors (see `traceback`).
+//! Linear in the input: each byte is looked at a bounded number of times.
+
+use super::messages::PasteRules;
+
+/// Longest line kept, in bytes: nothing a pattern needs is further in (a 5 MB minified line
+/// must not cost more than its first few KiB).
+pub const MAX_LINE: usize = 4096;
+
+/// How many stacked prefixes are removed from one line (timestamp, step, `E   `, quote …).
+const MAX_PREFIX_ROUNDS: usize = 6;
+
+/// The cleaned lines of `text`.
+pub fn clean(text: &str, rules: &PasteRules) -> Vec<String> {
+    // A paste with CRs and no LF at all came from a CR-only source: CR is its newline.
+    let cr_only = !text.contains('\n') && text.contains('\r');
+    let separator = if cr_only { '\r' } else { '\n' };
+    text.split(separator)
+        .map(|raw| clean_line(raw, rules))
+        .collect()
+}
+
+/// One raw line to what the user saw.
+pub fn clean_line(raw: &str, rules: &PasteRules) -> String {
+    let raw = raw.strip_suffix('\r').unwrap_or(raw);
+    // A CR inside a line returned the cursor: what follows overwrote what came before.
+    let raw = raw.rsplit('\r').next().unwrap_or(raw);
+    // Escape sequences can be long; look at a bounded window before capping the result.
+    let window = truncate_at_char(raw, MAX_LINE * 4);
+    let mut line = strip_escapes_and_controls(window);
+    line.truncate(truncate_at_char(&line, MAX_LINE).len());
+    strip_prefixes(&line, rules).to_string()
+}
+
+/// Remove stacked log prefixes.
+fn strip_prefixes<'a>(mut line: &'a str, rules: &PasteRules) -> &'a str {
+    for _ in 0..MAX_PREFIX_ROUNDS {
+        let Some(found) = rules
+            .prefixes
+            .iter()
+            .filter_map(|re| re.find(line))
+            .find(|m| m.start() == 0 && m.end() > 0)
+        else {
+            break;
+        };
+        // A quote prefix regex may include the first quoted character; keep it.
+        let end = quote_safe_end(line, found.end(), found.as_str());
+        line = &line[end..];
+    }
+    line
+}
+
+/// The `quote` prefix matches `> x` up to and including `x` (to refuse `>>>`); give the
+/// character after the marker back.
+fn quote_safe_end(line: &str, end: usize, matched: &str) -> usize {
+    if matched.starts_with('>') && matched.len() > 1 && !matched.ends_with(' ') {
+        let last = matched.chars().last().map_or(0, char::len_utf8);
+        return end - last;
+    }
+    let _ = line;
+    end
+}
+
+/// True when the line cannot belong to an exception message (shell prompt, banner, footer).
+pub fn is_end(line: &str, rules: &PasteRules) -> bool {
+    rules.ends.is_match(line)
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a char boundary.
+pub fn truncate_at_char(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Drop ANSI/VT escape sequences (CSI, OSC, two-byte ESC forms) and control characters
+/// other than TAB. NUL and other binary garbage disappear here.
+fn strip_escapes_and_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates, then one final byte in @..~.
+                Some('[') => {
+                    for d in chars.by_ref() {
+                        if ('@'..='~').contains(&d) {
+                            break;
+                        }
+                    }
+                }
+                // OSC (hyperlinks, titles): until BEL or ESC \.
+                Some(']') => {
+                    while let Some(d) = chars.next() {
+                        if d == '\u{7}' {
+                            break;
+                        }
+                        if d == '\u{1b}' {
+                            if chars.peek() == Some(&'\\') {
+                                chars.next();
+                            }
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            // The C1 CSI introducer.
+            '\u{9b}' => {
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::messages::Tables;
+
+    fn rules() -> &'static PasteRules {
+        &Tables::builtin().unwrap().paste
+    }
+
+    #[test]
+    fn ansi_colour_and_hyperlinks_are_removed() {
+        let line = "\u{1b}[1;31mImportError\u{1b}[0m: \u{1b}]8;;file:///x\u{7}libz.so.1\u{1b}]8;;\u{7}: cannot open";
+        assert_eq!(
+            clean_line(line, rules()),
+            "ImportError: libz.so.1: cannot open"
+        );
+    }
+
+    #[test]
+    fn crlf_and_overwritten_lines_keep_what_was_seen() {
+        assert_eq!(
+            clean("a\r\nb\r\n", rules()),
+            vec!["a".to_string(), "b".into(), "".into()]
+        );
+        assert_eq!(clean_line("10%\r50%\r100%", rules()), "100%");
+    }
+
+    #[test]
+    fn ci_timestamps_and_pytest_markers_stack() {
+        let line = "2024-05-01T12:00:00.1234567Z E     File \"/a/x.py\", line 3, in <module>";
+        assert_eq!(
+            clean_line(line, rules()),
+            "  File \"/a/x.py\", line 3, in <module>"
+        );
+        assert_eq!(
+            clean_line("2024-05-01T12:00:00.123456Z 01E+ ImportError: x", rules()),
+            "ImportError: x"
+        );
+        assert_eq!(
+            clean_line("[stage 3/5] ImportError: x", rules()),
+            "ImportError: x"
+        );
+        assert_eq!(
+            clean_line("#9 1.234 ImportError: x", rules()),
+            "ImportError: x"
+        );
+    }
+
+    #[test]
+    fn quotes_are_removed_but_the_repl_prompt_is_kept() {
+        assert_eq!(clean_line("> > ImportError: x", rules()), "ImportError: x");
+        assert_eq!(clean_line(">>> import numpy", rules()), ">>> import numpy");
+        assert_eq!(clean_line(">", rules()), "");
+    }
+
+    #[test]
+    fn huge_lines_and_garbage_are_bounded() {
+        let line = "x".repeat(5_000_000);
+        assert_eq!(clean_line(&line, rules()).len(), MAX_LINE);
+        let garbage = "\u{0}\u{1}\u{fffd}\u{7f}abc";
+        assert_eq!(clean_line(garbage, rules()), "\u{fffd}abc");
+        assert_eq!(truncate_at_char("éé", 3), "é");
+    }
+
+    #[test]
+    fn prompts_and_banners_end_a_message() {
+        assert!(is_end("user@host:~/proj$ ", rules()));
+        assert!(is_end("===== short test summary info =====", rules()));
+        assert!(!is_end("Original error was: x", rules()));
+    }
+}

@@ -1,0 +1,161 @@
+//! Pasted text (or a failed import's own output) to evidence, in one call.
+//!
+//! Owns joining the text steps: clean, find every traceback, parse each chain, see through
+//! wrappers, scan for loader messages, infer the environment. Used by `explain`, `check -`,
+//! and by `check` on the output of the import it ran.
+
+use super::messages::Tables;
+use super::paste;
+use super::text_evidence::{self, push_unique};
+use super::traceback;
+use crate::error::Result;
+use crate::evidence::{ChainLink, Environment, Failure, Finding};
+use crate::request::Request;
+
+/// How much of a failure's own text is kept in `Failure::original_text`.
+const MAX_ORIGINAL_TEXT: usize = 8 * 1024;
+
+/// What a text shows.
+#[derive(Debug, Clone, Default)]
+pub struct TextEvidence {
+    /// One per exception chain found, in the order they appear.
+    pub failures: Vec<Failure>,
+    /// Every text finding, deduplicated, in order of appearance.
+    pub findings: Vec<Finding>,
+    /// Marked `EnvSource::InferredFromText`.
+    pub environment: Environment,
+}
+
+impl TextEvidence {
+    /// The failure a report should lead with: the last one with a finding-bearing root, else
+    /// the last one (the error at the end of a log is the one that stopped it).
+    pub fn main_failure(&self) -> Option<&Failure> {
+        self.failures
+            .iter()
+            .rev()
+            .find(|f| !f.misleading.is_empty() || root_has_finding(f, &self.findings))
+            .or_else(|| self.failures.last())
+    }
+
+    /// True when nothing in the text was recognised.
+    pub fn is_empty(&self) -> bool {
+        self.failures.is_empty() && self.findings.is_empty()
+    }
+}
+
+fn root_has_finding(failure: &Failure, findings: &[Finding]) -> bool {
+    let Some(root) = failure.root() else {
+        return false;
+    };
+    findings.iter().any(|f| {
+        f.library
+            .as_deref()
+            .is_some_and(|lib| root.message.contains(lib))
+    })
+}
+
+/// Analyse pasted text. `request` gives the store directory for telling Nix paths.
+pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
+    let tables = Tables::builtin()?;
+    let lines = paste::clean(text, &tables.paste);
+    let chains = traceback::parse(&lines, &tables.paste);
+    let (mut findings, implied) = text_evidence::scan_findings(&lines, tables);
+    let mut failures = Vec::with_capacity(chains.len());
+    for chain in chains {
+        let (start, end) = chain.lines;
+        let (mut failure, extra) = text_evidence::failure_from_chain(chain.links, tables);
+        failure.original_text = Some(original_text(&lines[start..end.min(lines.len())]));
+        for finding in extra {
+            push_unique(&mut findings, finding);
+        }
+        failures.push(failure);
+    }
+    let paths = text_evidence::paths_in(&lines);
+    let store_dir = request.store_dir().display().to_string();
+    let environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
+    Ok(TextEvidence {
+        failures,
+        findings,
+        environment,
+    })
+}
+
+/// Evidence from a chain already in hand (the probe's structured record of an import):
+/// the wrappers seen through and the findings in its messages. Root first.
+pub fn analyse_chain(chain: Vec<ChainLink>) -> Result<(Failure, Vec<Finding>)> {
+    let tables = Tables::builtin()?;
+    let lines: Vec<String> = chain
+        .iter()
+        .flat_map(|link| {
+            let head = format!("{}: ", link.exc_type);
+            link.message
+                .lines()
+                .enumerate()
+                .map(move |(i, l)| {
+                    if i == 0 {
+                        format!("{head}{l}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (mut findings, _) = text_evidence::scan_findings(&lines, tables);
+    let (failure, extra) = text_evidence::failure_from_chain(chain, tables);
+    for finding in extra {
+        push_unique(&mut findings, finding);
+    }
+    Ok((failure, findings))
+}
+
+/// The cleaned lines of one failure, bounded (the tail: the last link matters most).
+fn original_text(lines: &[String]) -> String {
+    let text = lines.join("\n");
+    let text = text.trim_end();
+    if text.len() <= MAX_ORIGINAL_TEXT {
+        return text.to_string();
+    }
+    let mut start = text.len() - MAX_ORIGINAL_TEXT;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text[start..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_chain_gets_the_same_findings_and_wrappers_as_a_paste() {
+        let chain = vec![
+            ChainLink {
+                exc_type: "ImportError".into(),
+                message: "libstdc++.so.6: cannot open shared object file: No such file or directory".into(),
+                frames: Vec::new(),
+            },
+            ChainLink {
+                exc_type: "ImportError".into(),
+                message: "Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch".into(),
+                frames: Vec::new(),
+            },
+        ];
+        let (failure, findings) = analyse_chain(chain).unwrap();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].library.as_deref(), Some("libstdc++.so.6"));
+        assert_eq!(failure.misleading[0].id, "numpy-source-directory");
+        assert!(!failure.misleading[0].root_missing);
+    }
+
+    #[test]
+    fn a_source_tree_message_alone_is_a_genuine_but_doubtful_finding() {
+        let text = "ImportError: Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch\n";
+        let evidence = analyse(text, &Request::default()).unwrap();
+        assert_eq!(
+            evidence.findings[0].kind,
+            crate::evidence::CauseKind::SourceTreeShadowing
+        );
+        assert!(evidence.failures[0].misleading[0].root_missing);
+    }
+}

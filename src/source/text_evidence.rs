@@ -1,0 +1,473 @@
+//! From cleaned lines and parsed chains to evidence: findings (source = text), the wrapper
+//! messages seen through, and the environment the text shows.
+//!
+//! Owns applying `rules/tables/loader-messages.toml` and `messages.toml`, and reading
+//! interpreter facts out of paths (`/nix/store/…-python3-3.12.4/`, `~/.pyenv/versions/…`,
+//! `/lib/python3.12/`, `cpython-312`). It does not parse tracebacks (see `traceback`).
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::messages::{LoaderPattern, Tables, Wrapper};
+use super::paste::truncate_at_char;
+use crate::env::classify::{nix_python_attribute, python_kind_of_path};
+use crate::evidence::{
+    CauseKind, ChainLink, EnvSource, Environment, Failure, Finding, FindingSource, LoaderFlavor,
+    Misleading, PythonKind,
+};
+
+/// How much of one wrapper link's text its regexes look at.
+const MAX_WRAPPER_TEXT: usize = 16 * 1024;
+/// How much of one line the loader patterns look at.
+const MAX_PATTERN_LINE: usize = 4096;
+
+/// Facts about the machine that messages prove.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Implied {
+    pub nixos: bool,
+    pub musl: bool,
+}
+
+/// Every finding the loader/Python patterns give for `lines`, deduplicated, in order.
+pub fn scan_findings(lines: &[String], tables: &Tables) -> (Vec<Finding>, Implied) {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut implied = Implied::default();
+    for line in lines {
+        let line = truncate_at_char(line, MAX_PATTERN_LINE);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let matches = tables.pattern_set.matches(line);
+        // File order is priority: the first pattern that matches speaks for the line.
+        let Some(index) = matches.iter().next() else {
+            continue;
+        };
+        let pattern = &tables.patterns[index];
+        let Some(finding) = finding_from(pattern, line) else {
+            continue;
+        };
+        implied.nixos |= pattern.implies.iter().any(|i| i == "nixos");
+        implied.musl |= pattern.implies.iter().any(|i| i == "musl");
+        push_unique(&mut findings, finding);
+    }
+    (findings, implied)
+}
+
+/// Add a finding unless one with the same kind, library and files is already there.
+pub fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
+    let same = |f: &Finding| {
+        f.kind == finding.kind
+            && f.library == finding.library
+            && f.required_by == finding.required_by
+            && f.provider == finding.provider
+    };
+    if !findings.iter().any(same) {
+        findings.push(finding);
+    }
+}
+
+fn finding_from(pattern: &LoaderPattern, line: &str) -> Option<Finding> {
+    let caps = pattern.regex.captures(line)?;
+    let get = |name: &str| caps.name(name).map(|m| clean_capture(m.as_str()));
+    let library = get("library");
+    let required_by = get("required_by").or_else(|| get("program"));
+    let provider = get("provider");
+    let mut detail = pattern.detail.clone();
+    for name in super::messages::CAPTURES {
+        let value = get(name).unwrap_or_else(|| "?".to_string());
+        detail = detail.replace(&format!("{{{name}}}"), &value);
+    }
+    let mut finding = Finding::new(pattern.kind, FindingSource::Text, detail);
+    finding.library = library;
+    finding.required_by = required_by;
+    finding.provider = provider;
+    Some(finding)
+}
+
+/// Trailing punctuation a path or name picks up from the sentence around it.
+fn clean_capture(s: &str) -> String {
+    s.trim_end_matches([',', '.', ';', ')', '\'', '"'])
+        .trim_start_matches(['\'', '"', '('])
+        .to_string()
+}
+
+/// The text a wrapper regex sees for one link: `Type: message`.
+fn link_text(link: &ChainLink) -> String {
+    let text = if link.exc_type.is_empty() {
+        link.message.clone()
+    } else {
+        format!("{}: {}", link.exc_type, link.message)
+    };
+    truncate_at_char(&text, MAX_WRAPPER_TEXT).to_string()
+}
+
+fn first_line(link: &ChainLink) -> String {
+    let line = link
+        .message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim();
+    match (link.exc_type.is_empty(), line.is_empty()) {
+        (true, _) => line.to_string(),
+        (false, true) => link.exc_type.clone(),
+        (false, false) => format!("{}: {line}", link.exc_type),
+    }
+}
+
+/// The wrapper entry that recognises a link, if any.
+fn wrapper_of<'t>(link: &ChainLink, tables: &'t Tables) -> Option<&'t Wrapper> {
+    // Tried on the message alone too: a wrapper's regex may anchor at a line start.
+    let text = link_text(link);
+    let message = truncate_at_char(&link.message, MAX_WRAPPER_TEXT);
+    tables
+        .wrappers
+        .iter()
+        .find(|w| w.regex.is_match(&text) || w.regex.is_match(message))
+}
+
+/// A failure from a chain (root first): the wrappers seen through, and the findings that
+/// only the chain's shape can give (a wrapper that is itself the innermost error).
+pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, Vec<Finding>) {
+    let mut misleading = Vec::new();
+    let mut findings = Vec::new();
+    // The innermost link no wrapper recognises is the real cause, when the text has it; a
+    // fragment of a message cut off at the top (no type) is not.
+    let root = chain
+        .iter()
+        .find(|l| wrapper_of(l, tables).is_none())
+        .filter(|l| !l.exc_type.is_empty());
+    for link in &chain {
+        let Some(wrapper) = wrapper_of(link, tables) else {
+            continue;
+        };
+        let quoted = quoted_cause(&chain, tables);
+        let shown = first_line(link);
+        let entry = match (wrapper.hidden.as_ref(), root, quoted) {
+            (Some(hidden), _, _) => Misleading {
+                id: wrapper.id.clone(),
+                shown,
+                hidden_cause: hidden.clone(),
+                root_missing: false,
+            },
+            (None, Some(root), _) => Misleading {
+                id: wrapper.id.clone(),
+                shown,
+                hidden_cause: first_line(root),
+                root_missing: false,
+            },
+            (None, None, Some(quoted)) => Misleading {
+                id: wrapper.id.clone(),
+                shown,
+                hidden_cause: quoted,
+                root_missing: false,
+            },
+            (None, None, None) => {
+                if let Some(kind) = wrapper.genuine_kind
+                    && std::ptr::eq(link, &chain[0])
+                {
+                    let detail = format!(
+                        "{} (only this message is in the text: {})",
+                        wrapper.explanation,
+                        first_line(link)
+                    );
+                    let mut finding = Finding::new(kind, FindingSource::Text, detail);
+                    finding.library = genuine_library(kind, &wrapper.package);
+                    findings.push(finding);
+                }
+                Misleading {
+                    id: wrapper.id.clone(),
+                    shown,
+                    hidden_cause: wrapper.root_missing.clone().unwrap_or_default(),
+                    root_missing: true,
+                }
+            }
+        };
+        if !misleading.iter().any(|m: &Misleading| m.id == entry.id) {
+            misleading.push(entry);
+        }
+    }
+    let failure = Failure {
+        chain,
+        misleading,
+        original_text: None,
+    };
+    (failure, findings)
+}
+
+/// The module a genuine source-tree message is about.
+fn genuine_library(kind: CauseKind, package: &str) -> Option<String> {
+    (kind == CauseKind::SourceTreeShadowing).then(|| package.to_string())
+}
+
+/// The real error a wrapper quotes (`Original error was: …`), innermost first.
+fn quoted_cause(chain: &[ChainLink], tables: &Tables) -> Option<String> {
+    chain.iter().find_map(|link| {
+        let text = link_text(link);
+        tables.wrappers.iter().find_map(|w| {
+            let caps = w.original.as_ref()?.captures(&text)?;
+            let cause = caps.name("cause")?.as_str().trim();
+            // A quoted cause that is itself only a wrapper hides as much as the wrapper.
+            let is_wrapper = tables.wrappers.iter().any(|o| o.regex.is_match(cause));
+            (!cause.is_empty() && !is_wrapper).then(|| cause.to_string())
+        })
+    })
+}
+
+// ---- environment ------------------------------------------------------------------------
+
+fn path_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r#"(?:^|[\s"'(=:])(/[^\s"'(),:;`]+)"#).expect("static regex"))
+}
+
+fn version_regexes() -> &'static [Regex; 4] {
+    static RE: OnceLock<[Regex; 4]> = OnceLock::new();
+    RE.get_or_init(|| {
+        [
+            // Full versions from install directories: nix store, pyenv, uv/python-build-standalone.
+            Regex::new(r"-python3?-(3\.\d+\.\d+\w*)/").expect("static regex"),
+            Regex::new(r"/versions/(3\.\d+\.\d+\w*)/").expect("static regex"),
+            Regex::new(r"/cpython-(3\.\d+\.\d+\w*)-").expect("static regex"),
+            // Minor versions from the stdlib layout and extension tags.
+            Regex::new(r"/lib/python(3\.\d+)t?/|cpython-3(\d{1,2})[-\w]*\.so")
+                .expect("static regex"),
+        ]
+    })
+}
+
+/// Every absolute path in the lines (bounded per line).
+pub fn paths_in(lines: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for line in lines {
+        let line = truncate_at_char(line, MAX_PATTERN_LINE);
+        if !line.contains('/') {
+            continue;
+        }
+        for caps in path_regex().captures_iter(line) {
+            let path = caps[1].trim_end_matches(['.', '\'']).to_string();
+            if seen.insert(path.clone()) {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// The environment as far as the text shows it.
+pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -> Environment {
+    let mut env = Environment {
+        source: EnvSource::InferredFromText,
+        ..Environment::default()
+    };
+    let python = &mut env.python;
+    python.executable = paths.iter().find(|p| is_python_executable(p)).cloned();
+    let (stdlib_prefix, site_prefix) = prefixes(paths);
+    python.venv = venv_of(paths, stdlib_prefix.as_deref(), site_prefix.as_deref());
+    python.base_prefix = stdlib_prefix.clone();
+    python.kind = kind_from(
+        paths,
+        python.executable.as_deref(),
+        stdlib_prefix.as_deref(),
+        store_dir,
+    );
+    python.version = version_from(paths);
+    if let Some(version) = &python.version {
+        python.nix_attribute = nix_python_attribute(version);
+    }
+    python.loader_flavor = if implied.musl {
+        LoaderFlavor::Musl
+    } else {
+        match python.kind {
+            PythonKind::NixStore => LoaderFlavor::NixGlibc,
+            PythonKind::Pyenv | PythonKind::UvManaged | PythonKind::Conda | PythonKind::System => {
+                LoaderFlavor::FhsGlibc
+            }
+            PythonKind::Unknown => LoaderFlavor::Unknown,
+        }
+    };
+    let store = store_dir.trim_end_matches('/');
+    let in_store = paths.iter().any(|p| p.starts_with(&format!("{store}/")));
+    if in_store {
+        env.store_dir = Some(store.to_string());
+    }
+    if implied.nixos || paths.iter().any(|p| p.starts_with("/run/current-system/")) {
+        env.os.nixos = Some(true);
+    }
+    env
+}
+
+fn is_python_executable(path: &str) -> bool {
+    let Some((dir, name)) = path.rsplit_once('/') else {
+        return false;
+    };
+    dir.ends_with("/bin")
+        && name.starts_with("python")
+        && name[6..].chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// (stdlib prefix, site-packages prefix) from `<prefix>/lib/python3.X/…` paths.
+fn prefixes(paths: &[String]) -> (Option<String>, Option<String>) {
+    let mut stdlib = None;
+    let mut site = None;
+    for path in paths {
+        let Some(at) = path.find("/lib/python3") else {
+            continue;
+        };
+        let prefix = path[..at].to_string();
+        let rest = &path[at + "/lib/".len()..];
+        let in_site = rest.contains("/site-packages/") || rest.contains("/dist-packages/");
+        if in_site {
+            site.get_or_insert(prefix);
+        } else if !prefix.is_empty() {
+            stdlib.get_or_insert(prefix);
+        }
+    }
+    (stdlib, site)
+}
+
+/// A venv is a site-packages prefix that is not the stdlib's, or one named like a venv.
+fn venv_of(paths: &[String], stdlib: Option<&str>, site: Option<&str>) -> Option<String> {
+    if let Some(site) = site {
+        let differs = stdlib.is_some_and(|s| s != site);
+        let named = ["/.venv", "/venv", "/virtualenvs/", "/.tox/", "/.nox/"]
+            .iter()
+            .any(|m| site.contains(m));
+        if differs || named {
+            return Some(site.to_string());
+        }
+    }
+    // `…/.venv/bin/python` with no site-packages path in the text.
+    paths
+        .iter()
+        .filter(|p| is_python_executable(p))
+        .find_map(|p| {
+            let prefix = p.rsplit_once("/bin/")?.0;
+            (prefix.ends_with("/.venv") || prefix.ends_with("/venv")).then(|| prefix.to_string())
+        })
+}
+
+fn kind_from(
+    paths: &[String],
+    executable: Option<&str>,
+    stdlib: Option<&str>,
+    store_dir: &str,
+) -> PythonKind {
+    let candidates = executable
+        .into_iter()
+        .chain(stdlib)
+        .map(str::to_string)
+        .chain(paths.iter().filter(|p| p.contains("/lib/python3")).cloned());
+    for candidate in candidates {
+        let kind = python_kind_of_path(&candidate, store_dir);
+        if kind != PythonKind::Unknown {
+            return kind;
+        }
+    }
+    PythonKind::Unknown
+}
+
+/// The most precise Python version the paths show (3.12.4 over 3.12).
+fn version_from(paths: &[String]) -> Option<String> {
+    let [nix, pyenv, uv, minor] = version_regexes();
+    for re in [nix, pyenv, uv] {
+        for path in paths {
+            if let Some(caps) = re.captures(path) {
+                return Some(caps[1].to_string());
+            }
+        }
+    }
+    paths.iter().find_map(|path| {
+        let caps = minor.captures(path)?;
+        if let Some(v) = caps.get(1) {
+            return Some(v.as_str().to_string());
+        }
+        caps.get(2).map(|m| format!("3.{}", m.as_str()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn version_not_found_names_the_provider_first() {
+        let tables = Tables::builtin().unwrap();
+        let (found, _) = scan_findings(
+            &lines(
+                "ImportError: /usr/lib/libstdc++.so.6: version `GLIBCXX_3.4.30' not found (required by /v/x.so)",
+            ),
+            tables,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, CauseKind::LibstdcxxVersionTooOld);
+        assert_eq!(found[0].library.as_deref(), Some("GLIBCXX_3.4.30"));
+        assert_eq!(
+            found[0].provider.as_deref(),
+            Some("/usr/lib/libstdc++.so.6")
+        );
+        assert_eq!(found[0].required_by.as_deref(), Some("/v/x.so"));
+    }
+
+    #[test]
+    fn a_cpython_symbol_is_a_python_abi_mismatch() {
+        let tables = Tables::builtin().unwrap();
+        let (found, _) = scan_findings(
+            &lines("ImportError: /v/m.so: undefined symbol: _PyUnicode_Ready"),
+            tables,
+        );
+        assert_eq!(found[0].kind, CauseKind::PythonAbiMismatch);
+        assert_eq!(found[0].required_by.as_deref(), Some("/v/m.so"));
+    }
+
+    #[test]
+    fn the_same_error_quoted_twice_is_one_finding() {
+        let tables = Tables::builtin().unwrap();
+        let (found, _) = scan_findings(
+            &lines(
+                "ImportError: libz.so.1: cannot open shared object file: No such file or directory\nOriginal error was: libz.so.1: cannot open shared object file: No such file or directory",
+            ),
+            tables,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].library.as_deref(), Some("libz.so.1"));
+    }
+
+    #[test]
+    fn nix_store_paths_give_a_nix_python_and_its_version() {
+        let paths = vec![
+            "/nix/store/abc-python3-3.12.4/lib/python3.12/importlib/__init__.py".to_string(),
+            "/home/u/p/.venv/lib/python3.12/site-packages/numpy/__init__.py".to_string(),
+        ];
+        let env = infer_environment(&paths, &Implied::default(), "/nix/store");
+        assert_eq!(env.source, EnvSource::InferredFromText);
+        assert_eq!(env.python.kind, PythonKind::NixStore);
+        assert_eq!(env.python.version.as_deref(), Some("3.12.4"));
+        assert_eq!(env.python.venv.as_deref(), Some("/home/u/p/.venv"));
+        assert_eq!(env.python.nix_attribute.as_deref(), Some("python312"));
+        assert_eq!(env.python.loader_flavor, LoaderFlavor::NixGlibc);
+        assert_eq!(env.store_dir.as_deref(), Some("/nix/store"));
+    }
+
+    #[test]
+    fn pyenv_and_extension_tags_give_versions() {
+        let paths = paths_in(&lines(
+            "  File \"/root/.pyenv/versions/3.11.7/lib/python3.11/ctypes/__init__.py\", line 376, in __init__",
+        ));
+        let env = infer_environment(&paths, &Implied::default(), "/nix/store");
+        assert_eq!(env.python.kind, PythonKind::Pyenv);
+        assert_eq!(env.python.version.as_deref(), Some("3.11.7"));
+        let paths = paths_in(&lines(
+            "ImportError: /x/m.cpython-312-x86_64-linux-gnu.so: undefined symbol: f",
+        ));
+        let env = infer_environment(&paths, &Implied::default(), "/nix/store");
+        assert_eq!(env.python.version.as_deref(), Some("3.12"));
+    }
+}
