@@ -122,3 +122,40 @@ fn original_text(lines: &[String]) -> String {
     }
     text[start..].to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_chain_gets_the_same_findings_and_wrappers_as_a_paste() {
+        let chain = vec![
+            ChainLink {
+                exc_type: "ImportError".into(),
+                message: "libstdc++.so.6: cannot open shared object file: No such file or directory".into(),
+                frames: Vec::new(),
+            },
+            ChainLink {
+                exc_type: "ImportError".into(),
+                message: "Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch".into(),
+                frames: Vec::new(),
+            },
+        ];
+        let (failure, findings) = analyse_chain(chain).unwrap();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].library.as_deref(), Some("libstdc++.so.6"));
+        assert_eq!(failure.misleading[0].id, "numpy-source-directory");
+        assert!(!failure.misleading[0].root_missing);
+    }
+
+    #[test]
+    fn a_source_tree_message_alone_is_a_genuine_but_doubtful_finding() {
+        let text = "ImportError: Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch\n";
+        let evidence = analyse(text, &Request::default()).unwrap();
+        assert_eq!(
+            evidence.findings[0].kind,
+            crate::evidence::CauseKind::SourceTreeShadowing
+        );
+        assert!(evidence.failures[0].misleading[0].root_missing);
+    }
+}
