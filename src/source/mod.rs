@@ -7,6 +7,7 @@
 
 pub mod input;
 pub mod messages;
+pub mod package;
 pub mod paste;
 pub mod probe;
 pub mod text;
