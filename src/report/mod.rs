@@ -4,8 +4,12 @@
 //! stream and resolves colour once.
 
 pub mod env;
+pub mod github;
+pub mod human;
 pub mod json;
+pub mod rules;
 pub mod style;
+pub mod text;
 
 use std::io::{self, Write};
 
@@ -19,13 +23,11 @@ pub fn render(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Json => json::render(report, out),
-        Format::Human if report.command == Command::Env => env::render(report, style, out),
-        Format::Human | Format::Github => {
-            // Filled in by the human renderer.
-            let _ = style;
-            writeln!(out, "{:?}", report.status)
-        }
+    match (format, report.command) {
+        (Format::Json, _) => json::render(report, out),
+        (Format::Github, _) => github::render(report, out),
+        (Format::Human, Command::Rules) => rules::render(report, style, out),
+        (Format::Human, Command::Env) => env::render(report, style, out),
+        (Format::Human, _) => human::render(report, style, out),
     }
 }

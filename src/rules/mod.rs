@@ -1,40 +1,333 @@
 //! The rule database: loading rule files, matching evidence, rendering and verifying fixes.
 //!
-//! API used by the commands (bodies are being filled in; signatures are the contract):
-//! `Database::load(&Request)`, `Database::diagnose(&Evidence, &FixContext)`.
+//! Rules are data (`rules/diagnoses/*.toml`, one rule per file, see `model`), compiled into the
+//! binary and extended with `--rules DIR`; the tables they render from live in
+//! `rules/tables/`. API used by the commands: [`Database::load`], [`Database::diagnose`].
 
 pub mod files;
+pub mod matching;
+pub mod model;
+pub mod render;
+pub mod tables;
+pub mod template;
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::error::Result;
-use crate::evidence::Evidence;
+use crate::evidence::{
+    CauseKind, ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource,
+    NixLdFacts, OsFacts, PythonFacts,
+};
 use crate::outcome::{Diagnosis, Verification};
 use crate::request::Request;
+use files::RuleFile;
+use matching::{Candidate, Matcher};
+use model::{Example, FIX_IDS, RuleDoc, RuleStatus};
+use tables::Tables;
+
+/// One loaded rule: what its file says, compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub doc: RuleDoc,
+    /// The file it came from (`rules/diagnoses/PD101-….toml` or a real path).
+    pub file: String,
+    pub matcher: Matcher,
+    /// One per `doc.fixes`, same order.
+    pub fix_matchers: Vec<Matcher>,
+}
+
+impl Candidate for Rule {
+    fn kind(&self) -> CauseKind {
+        self.doc.kind
+    }
+    fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+}
 
 /// The loaded rule database (built-in rules plus `--rules` dirs).
 #[derive(Debug, Default)]
-pub struct Database {}
+pub struct Database {
+    /// Sorted by id.
+    rules: Vec<Rule>,
+    /// Indices into `rules` of the active ones, most specific (highest priority) first.
+    by_priority: Vec<usize>,
+    pub tables: Tables,
+}
 
 impl Database {
     /// Built-in rules plus every `--rules DIR` of the request; a malformed file is an error
     /// naming file, line and field.
     pub fn load(request: &Request) -> Result<Database> {
-        let _ = request;
-        Ok(Database {})
+        let mut all = files::builtin();
+        for dir in &request.rules_dirs {
+            all.extend(files::read_dir(dir)?);
+        }
+        Database::from_files(&all)
+    }
+
+    /// The built-in database alone.
+    pub fn builtin() -> Result<Database> {
+        Database::from_files(&files::builtin())
+    }
+
+    /// Read rule and table files: files in a `tables/` directory are tables, every other file
+    /// is one rule.
+    pub fn from_files(rule_files: &[RuleFile]) -> Result<Database> {
+        let mut db = Database::default();
+        for file in rule_files {
+            if tables::table_name(&file.name).is_some() {
+                db.tables.add(file)?;
+                continue;
+            }
+            let rule = compile(file)?;
+            if let Some(other) = db.rules.iter().find(|r| r.doc.id == rule.doc.id) {
+                return Err(files::field_error(
+                    file,
+                    &rule.doc.id,
+                    "id",
+                    &format!("`{}` is already used by {}", rule.doc.id, other.file),
+                ));
+            }
+            db.rules.push(rule);
+        }
+        db.rules.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
+        let mut order: Vec<usize> = (0..db.rules.len())
+            .filter(|&i| db.rules[i].doc.status == RuleStatus::Active)
+            .collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(db.rules[i].doc.priority));
+        db.by_priority = order;
+        Ok(db)
+    }
+
+    /// Every rule, removed ones included, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// A rule by id (`PD101`, any case) or by name.
+    pub fn find(&self, id_or_name: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.doc.id.eq_ignore_ascii_case(id_or_name) || r.doc.name == id_or_name)
     }
 
     /// Match the evidence against every rule; most likely diagnosis first. Fixes are rendered
     /// for the evidence's environment and checked through `context.verifier`.
     pub fn diagnose(&self, evidence: &Evidence, context: &FixContext) -> Vec<Diagnosis> {
-        let _ = (evidence, context);
-        Vec::new()
+        let active: Vec<&Rule> = self.by_priority.iter().map(|&i| &self.rules[i]).collect();
+        matching::assign(&active, evidence)
+            .into_iter()
+            .map(|group| {
+                let findings = group
+                    .findings
+                    .iter()
+                    .map(|&i| &evidence.findings[i])
+                    .collect();
+                render::Subject::new(evidence, findings, &self.tables, context)
+                    .diagnosis(active[group.rule])
+            })
+            .collect()
+    }
+
+    /// Run every rule against its own examples; one line per example that does not behave.
+    pub fn check_examples(&self) -> Vec<String> {
+        let no_store = |_: &str| Vec::new();
+        let context = FixContext {
+            store_paths: &no_store,
+            verifier: &NoVerifier,
+        };
+        let mut failures = Vec::new();
+        for rule in &self.rules {
+            for example in &rule.doc.examples {
+                let evidence = example_evidence(example);
+                let claims = matching::assign(std::slice::from_ref(&rule), &evidence);
+                let matched = !claims.is_empty();
+                let first = self.diagnose(&evidence, &context).into_iter().next();
+                let wins = first.as_ref().is_some_and(|d| d.rule == rule.doc.id);
+                let problem = match (example.matches, matched, wins) {
+                    (true, false, _) => Some("does not match".to_string()),
+                    (true, true, false) => Some(format!(
+                        "matches, but the database diagnoses {} first",
+                        first.map_or("nothing".into(), |d| d.rule)
+                    )),
+                    (false, true, _) => Some("matches but must not".to_string()),
+                    _ => None,
+                };
+                if let Some(problem) = problem {
+                    failures.push(format!(
+                        "{} ({}): example `{}` {problem}",
+                        rule.doc.id, rule.file, example.name
+                    ));
+                }
+            }
+        }
+        failures
+    }
+}
+
+impl Candidate for &Rule {
+    fn kind(&self) -> CauseKind {
+        self.doc.kind
+    }
+    fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+}
+
+static RULE_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^PD[0-9]{3}$").expect("id"));
+static RULE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("name"));
+
+/// Parse and validate one rule file: ids, regexes, placeholders, fix ids, examples.
+fn compile(file: &RuleFile) -> Result<Rule> {
+    let doc: RuleDoc = files::parse(file)?;
+    let err =
+        |needle: &str, field: &str, message: &str| files::field_error(file, needle, field, message);
+    if !RULE_ID.is_match(&doc.id) {
+        return Err(err(
+            "id",
+            "id",
+            "must be `PD` and three digits, like `PD101`",
+        ));
+    }
+    if !RULE_NAME.is_match(&doc.name) {
+        return Err(err(
+            "name",
+            "name",
+            "must be kebab-case (`missing-library-nix-python`)",
+        ));
+    }
+    let mut templates = vec![("summary", &doc.summary), ("explanation", &doc.explanation)];
+    for fix in &doc.fixes {
+        templates.push(("fix.title", &fix.title));
+        templates.extend(fix.snippet.iter().map(|s| ("fix.snippet", s)));
+        templates.extend(fix.note.iter().map(|s| ("fix.note", s)));
+    }
+    for (field, text) in templates {
+        if let Some(name) = template::first_unknown(text) {
+            return Err(err(
+                &format!("{{{name}}}"),
+                field,
+                &format!(
+                    "unknown placeholder `{{{name}}}` (known: {})",
+                    known_placeholders()
+                ),
+            ));
+        }
+    }
+    let compile_condition = |condition, prefix: &str| {
+        Matcher::compile(condition).map_err(|bad| {
+            err(
+                &bad.pattern,
+                &format!("{prefix}.{}", bad.field),
+                &format!("invalid regex: {}", bad.error),
+            )
+        })
+    };
+    let matcher = compile_condition(&doc.when, "when")?;
+    let mut fix_matchers = Vec::new();
+    for fix in &doc.fixes {
+        if !FIX_IDS.contains(&fix.id.as_str()) {
+            return Err(err(
+                &format!("\"{}\"", fix.id),
+                "fix.id",
+                &format!(
+                    "unknown fix id `{}` (known: {})",
+                    fix.id,
+                    FIX_IDS.join(", ")
+                ),
+            ));
+        }
+        fix_matchers.push(compile_condition(&fix.when, "fix.when")?);
+    }
+    if doc.status == RuleStatus::Active && !doc.examples.iter().any(|e| e.matches) {
+        return Err(err(
+            "[[example]]",
+            "example",
+            "an active rule needs at least one `[[example]]` with `match = true`",
+        ));
+    }
+    Ok(Rule {
+        doc,
+        file: file.name.clone(),
+        matcher,
+        fix_matchers,
+    })
+}
+
+fn known_placeholders() -> String {
+    template::PLACEHOLDERS
+        .iter()
+        .map(|(name, _)| format!("{{{name}}}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The evidence an example describes.
+pub fn example_evidence(example: &Example) -> Evidence {
+    let environment = Environment {
+        source: EnvSource::InferredFromText,
+        os: OsFacts {
+            nixos: example.nixos,
+        },
+        python: PythonFacts {
+            executable: example.executable.clone(),
+            version: example.version.clone(),
+            kind: example.python_kind,
+            venv: example.venv.clone(),
+            loader: None,
+            loader_flavor: example.loader_flavor,
+            base_prefix: None,
+            nix_attribute: None,
+        },
+        nix_ld: NixLdFacts {
+            fhs_loader: example.fhs_loader.kind(),
+            shim: example
+                .fhs_loader
+                .kind()
+                .map(|k| k == crate::evidence::FhsLoaderKind::NixLd),
+            ..NixLdFacts::default()
+        },
+        ld_library_path: example.ld_library_path.clone(),
+        in_nix_shell: None,
+        store_dir: None,
+    };
+    let failure = example.message.as_ref().map(|message| Failure {
+        chain: vec![ChainLink {
+            exc_type: "ImportError".into(),
+            message: message.clone(),
+            frames: Vec::new(),
+        }],
+        misleading: Vec::new(),
+        original_text: None,
+    });
+    let findings = example
+        .findings
+        .iter()
+        .map(|f| Finding {
+            library: f.library.clone(),
+            required_by: f.required_by.clone(),
+            provider: f.provider.clone(),
+            newest_available: f.newest_available.clone(),
+            ..Finding::new(f.kind, FindingSource::Text, "example")
+        })
+        .collect();
+    Evidence {
+        environment,
+        failure,
+        findings,
+        module: example.module.clone(),
     }
 }
 
 /// What fix rendering may know about this machine beyond the evidence.
 pub struct FixContext<'a> {
     /// Where a library already sits in the local Nix store, per soname (empty when unknown).
+    /// Paths to the library files; the fix uses their directories.
     pub store_paths: &'a dyn Fn(&str) -> Vec<PathBuf>,
     /// Re-checks a fix that changes the search path.
     pub verifier: &'a dyn FixVerifier,
@@ -53,6 +346,11 @@ pub struct FixPlan {
 /// Checks a fix before it is shown (by re-resolving, or by re-running the import).
 pub trait FixVerifier {
     fn verify(&self, plan: &FixPlan) -> Verification;
+
+    /// How it checks, for the report's `verified_by` ("resolver", "import").
+    fn method(&self) -> &'static str {
+        "resolver"
+    }
 }
 
 /// For sources where nothing can be re-checked (a paste whose paths are not on this machine).

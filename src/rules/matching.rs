@@ -1,0 +1,148 @@
+//! Matching evidence against rules: which rule explains which finding, and how findings are
+//! grouped into diagnoses (one per rule, most likely first).
+//!
+//! This module decides; it renders nothing (see `render`).
+
+use regex::Regex;
+
+use crate::evidence::{CauseKind, Evidence, Finding, FindingSource};
+use crate::rules::model::{Condition, FhsLoaderState};
+
+/// A [`Condition`] with its regexes compiled.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pub condition: Condition,
+    library: Option<Regex>,
+    required_by: Option<Regex>,
+    message: Option<Regex>,
+}
+
+/// Which regex of a condition failed to compile, for the load-time error.
+pub struct BadPattern {
+    pub field: &'static str,
+    pub pattern: String,
+    pub error: String,
+}
+
+impl Matcher {
+    pub fn compile(condition: &Condition) -> Result<Matcher, BadPattern> {
+        let compile = |field: &'static str, pattern: &Option<String>| {
+            pattern
+                .as_deref()
+                .map(|p| {
+                    Regex::new(p).map_err(|e| BadPattern {
+                        field,
+                        pattern: p.to_string(),
+                        error: e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .to_string(),
+                    })
+                })
+                .transpose()
+        };
+        Ok(Matcher {
+            library: compile("library", &condition.library)?,
+            required_by: compile("required_by", &condition.required_by)?,
+            message: compile("message", &condition.message)?,
+            condition: condition.clone(),
+        })
+    }
+
+    /// The conditions about the machine and the failure as a whole.
+    pub fn environment_holds(&self, evidence: &Evidence) -> bool {
+        let c = &self.condition;
+        let env = &evidence.environment;
+        let python = &env.python;
+        one_of(&c.python_kind, python.kind)
+            && one_of(&c.loader_flavor, python.loader_flavor)
+            && c.nixos.is_none_or(|want| env.os.nixos == Some(want))
+            && one_of(&c.fhs_loader, FhsLoaderState::of(env.nix_ld.fhs_loader))
+            && c.venv.is_none_or(|want| python.venv.is_some() == want)
+            && c.ld_library_path
+                .is_none_or(|want| env.ld_library_path.iter().any(|d| !d.is_empty()) == want)
+            && self.message.as_ref().is_none_or(|re| {
+                evidence
+                    .failure
+                    .as_ref()
+                    .and_then(|f| f.root())
+                    .is_some_and(|root| re.is_match(&root.message))
+            })
+    }
+
+    /// The conditions about one finding.
+    pub fn finding_holds(&self, finding: &Finding) -> bool {
+        let matches = |re: &Option<Regex>, value: &Option<String>| {
+            re.as_ref()
+                .is_none_or(|re| value.as_deref().is_some_and(|v| re.is_match(v)))
+        };
+        matches(&self.library, &finding.library) && matches(&self.required_by, &finding.required_by)
+    }
+
+    /// For fix conditions: the environment holds and, when the condition names a library
+    /// pattern, one of the diagnosis' findings matches it.
+    pub fn holds_for_group(&self, evidence: &Evidence, findings: &[&Finding]) -> bool {
+        self.environment_holds(evidence) && findings.iter().any(|f| self.finding_holds(f))
+    }
+}
+
+/// What the matcher needs to know of a rule.
+pub trait Candidate {
+    fn kind(&self) -> CauseKind;
+    fn matcher(&self) -> &Matcher;
+}
+
+/// Findings explained by one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Index into the candidate list.
+    pub rule: usize,
+    /// Indices into `evidence.findings`, in order.
+    pub findings: Vec<usize>,
+}
+
+/// Give every non-latent finding to the first candidate (candidates come sorted, most
+/// specific first) that explains it, group by rule and rank the groups: an interpreter that
+/// cannot start first, then what the failure itself said before what the ELF scan found,
+/// then evidence order. Latent findings are advisory and never become diagnoses.
+pub fn assign<C: Candidate>(candidates: &[C], evidence: &Evidence) -> Vec<Group> {
+    let applicable: Vec<bool> = candidates
+        .iter()
+        .map(|c| c.matcher().environment_holds(evidence))
+        .collect();
+    let mut groups: Vec<Group> = Vec::new();
+    for (index, finding) in evidence.findings.iter().enumerate() {
+        if finding.latent {
+            continue;
+        }
+        let rule = candidates.iter().enumerate().position(|(i, c)| {
+            applicable[i] && c.kind() == finding.kind && c.matcher().finding_holds(finding)
+        });
+        let Some(rule) = rule else { continue };
+        match groups.iter_mut().find(|g| g.rule == rule) {
+            Some(group) => group.findings.push(index),
+            None => groups.push(Group {
+                rule,
+                findings: vec![index],
+            }),
+        }
+    }
+    groups.sort_by_key(|g| rank(candidates[g.rule].kind(), g, evidence));
+    groups
+}
+
+fn rank(kind: CauseKind, group: &Group, evidence: &Evidence) -> (u8, u8, usize) {
+    let kind_rank = u8::from(kind != CauseKind::InterpreterCannotStart);
+    let from_failure = group
+        .findings
+        .iter()
+        .any(|&i| evidence.findings[i].source != FindingSource::Elf);
+    (kind_rank, u8::from(!from_failure), group.findings[0])
+}
+
+fn one_of<T: PartialEq>(list: &[T], value: T) -> bool {
+    list.is_empty() || list.contains(&value)
+}

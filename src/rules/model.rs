@@ -1,0 +1,259 @@
+//! The rule file format: one TOML file per rule under `rules/diagnoses/`, read strictly.
+//!
+//! This module owns the serde shapes of a rule file (unknown keys are errors) and their
+//! validation after parsing (ids, regexes, placeholders, fix ids). It does not match evidence
+//! (`matching`) nor render fixes (`render`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{CauseKind, FhsLoaderKind, LoaderFlavor, PythonKind};
+
+/// One rule as written in its file. Also the shape `pydoctor rules ID --format json` shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    /// Stable id, `PD` and three digits; never renamed, never reused.
+    pub id: String,
+    /// A kebab-case name saying what the rule is about.
+    pub name: String,
+    /// The cause kind of the findings this rule explains (and of its diagnosis).
+    pub kind: CauseKind,
+    #[serde(default)]
+    pub status: RuleStatus,
+    /// Higher wins when several rules could explain the same finding: environment-specific
+    /// rules carry a higher priority than generic ones.
+    #[serde(default)]
+    pub priority: i32,
+    /// One line, a template (`{libraries} cannot be found by the Nix loader`).
+    pub summary: String,
+    /// Why this happens (plain paragraphs, inline `code`), a template.
+    pub explanation: String,
+    /// Conditions over the evidence; all must hold.
+    #[serde(default)]
+    pub when: Condition,
+    /// The fixes, best first.
+    #[serde(default, rename = "fix", skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<FixTemplate>,
+    /// Evidence that must match this rule (and be diagnosed by it first) or must not match.
+    #[serde(default, rename = "example", skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleStatus {
+    #[default]
+    Active,
+    /// Kept so its id is never reused; never matched.
+    Removed,
+}
+
+impl RuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Active => "active",
+            RuleStatus::Removed => "removed",
+        }
+    }
+}
+
+/// What `/lib64/ld-linux-x86-64.so.2` is, with `unknown` for "not known" (a paste).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FhsLoaderState {
+    NixLd,
+    StubLd,
+    Glibc,
+    Absent,
+    Other,
+    Unknown,
+}
+
+impl FhsLoaderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FhsLoaderState::NixLd => "nix-ld",
+            FhsLoaderState::StubLd => "stub-ld",
+            FhsLoaderState::Glibc => "glibc",
+            FhsLoaderState::Absent => "absent",
+            FhsLoaderState::Other => "other",
+            FhsLoaderState::Unknown => "unknown",
+        }
+    }
+
+    pub fn of(kind: Option<FhsLoaderKind>) -> FhsLoaderState {
+        match kind {
+            Some(FhsLoaderKind::NixLd) => FhsLoaderState::NixLd,
+            Some(FhsLoaderKind::StubLd) => FhsLoaderState::StubLd,
+            Some(FhsLoaderKind::Glibc) => FhsLoaderState::Glibc,
+            Some(FhsLoaderKind::Absent) => FhsLoaderState::Absent,
+            Some(FhsLoaderKind::Other) => FhsLoaderState::Other,
+            None => FhsLoaderState::Unknown,
+        }
+    }
+
+    pub fn kind(self) -> Option<FhsLoaderKind> {
+        match self {
+            FhsLoaderState::NixLd => Some(FhsLoaderKind::NixLd),
+            FhsLoaderState::StubLd => Some(FhsLoaderKind::StubLd),
+            FhsLoaderState::Glibc => Some(FhsLoaderKind::Glibc),
+            FhsLoaderState::Absent => Some(FhsLoaderKind::Absent),
+            FhsLoaderState::Other => Some(FhsLoaderKind::Other),
+            FhsLoaderState::Unknown => None,
+        }
+    }
+}
+
+/// Conditions over the evidence. Lists mean "one of"; an absent key means "any".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub python_kind: Vec<PythonKind>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loader_flavor: Vec<LoaderFlavor>,
+    /// Whether the machine runs NixOS; an unknown OS matches neither value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nixos: Option<bool>,
+    /// What `/lib64/ld-linux-x86-64.so.2` is (nix-ld, stub-ld, glibc, absent, other, unknown).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fhs_loader: Vec<FhsLoaderState>,
+    /// Whether the interpreter runs in a venv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venv: Option<bool>,
+    /// Whether `LD_LIBRARY_PATH` is set and not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ld_library_path: Option<bool>,
+    /// Regex over the finding's library (soname, version, symbol or module).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
+    /// Regex over the path of the file that needs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_by: Option<String>,
+    /// Regex over the failure's root message (when there is a failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Condition {
+    pub fn is_empty(&self) -> bool {
+        self == &Condition::default()
+    }
+}
+
+/// How a fix can be checked before it is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanKind {
+    /// Nothing to re-resolve (a reinstall, a pin, a `cd`).
+    #[default]
+    None,
+    /// Adds the missing libraries' directories through `LD_LIBRARY_PATH`.
+    LibraryDirs,
+    /// Adds them to nix-ld's library list (`NIX_LD_LIBRARY_PATH`).
+    NixLdLibraries,
+    /// Adds them to the files' rpath (fix-python, patchelf).
+    Rpath,
+}
+
+impl PlanKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanKind::None => "none",
+            PlanKind::LibraryDirs => "library-dirs",
+            PlanKind::NixLdLibraries => "nix-ld-libraries",
+            PlanKind::Rpath => "rpath",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixTemplate {
+    /// From the fix id vocabulary ([`FIX_IDS`]).
+    pub id: String,
+    pub title: String,
+    /// Copy-pasteable text, a template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// Why this fix, or why not first, a template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub plan: PlanKind,
+    /// Extra conditions for offering this fix at all.
+    #[serde(default, skip_serializing_if = "Condition::is_empty")]
+    pub when: Condition,
+}
+
+/// Evidence written by hand inside a rule file; a test runs the rule against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub name: String,
+    /// `true`: the rule explains this evidence (and the built-in database diagnoses it with
+    /// this rule first); `false`: the rule does not match.
+    #[serde(rename = "match")]
+    pub matches: bool,
+    #[serde(default)]
+    pub python_kind: PythonKind,
+    #[serde(default)]
+    pub loader_flavor: LoaderFlavor,
+    #[serde(default)]
+    pub nixos: Option<bool>,
+    #[serde(default = "unknown_loader")]
+    pub fhs_loader: FhsLoaderState,
+    #[serde(default)]
+    pub executable: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub venv: Option<String>,
+    #[serde(default)]
+    pub ld_library_path: Vec<String>,
+    /// The failure's root message.
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub module: Option<String>,
+    #[serde(rename = "finding")]
+    pub findings: Vec<ExampleFinding>,
+}
+
+fn unknown_loader() -> FhsLoaderState {
+    FhsLoaderState::Unknown
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFinding {
+    pub kind: CauseKind,
+    #[serde(default)]
+    pub library: Option<String>,
+    #[serde(default)]
+    pub required_by: Option<String>,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub newest_available: Option<String>,
+}
+
+/// The fix id vocabulary (design.md), extended with the two executable-stack workarounds.
+/// Ids are never renamed.
+pub const FIX_IDS: &[&str] = &[
+    "nix-ld",
+    "fix-python",
+    "fhs-env",
+    "nixpkgs-python",
+    "ld-library-path",
+    "uv-python",
+    "pyenv-python",
+    "lang2nix",
+    "distro-package",
+    "reinstall-package",
+    "pin-numpy",
+    "leave-source-tree",
+    "activate-venv",
+    "glibc-tunable",
+    "clear-execstack",
+];

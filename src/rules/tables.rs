@@ -1,0 +1,120 @@
+//! Data tables the fixes are rendered from: soname → nixpkgs attribute (`rules/tables/nixpkgs.toml`)
+//! and soname → distribution package (`rules/tables/distro.toml`).
+//!
+//! Other tables under `rules/tables/` (the misleading-message tables) belong to `source/` and
+//! are skipped here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::rules::files::{self, RuleFile};
+
+/// File names of the tables this module reads.
+pub const NIXPKGS_TABLE: &str = "nixpkgs.toml";
+pub const DISTRO_TABLE: &str = "distro.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NixpkgsFile {
+    #[serde(rename = "library")]
+    libraries: Vec<NixpkgsEntry>,
+}
+
+/// Where a soname comes from in nixpkgs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NixpkgsEntry {
+    pub soname: String,
+    /// The attribute to list (`stdenv.cc.cc.lib`, `zlib`); absent for glibc's own libraries,
+    /// which are never listed anywhere (nix-ld, makeLibraryPath).
+    #[serde(default)]
+    pub attr: Option<String>,
+    /// The installable holding `lib/<soname>` for `nix build` when the default output does
+    /// not (`openssl.out`); defaults to `attr`.
+    #[serde(default)]
+    pub output: Option<String>,
+    /// Part of glibc: found by every glibc loader, never to be listed.
+    #[serde(default)]
+    pub glibc: bool,
+    /// Something the user must know (`libbz2.so.1.0 is not provided by bzip2 …`).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl NixpkgsEntry {
+    pub fn installable(&self) -> Option<&str> {
+        self.output.as_deref().or(self.attr.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistroFile {
+    #[serde(rename = "library")]
+    libraries: Vec<DistroEntry>,
+}
+
+/// The package providing a soname on common distributions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistroEntry {
+    pub soname: String,
+    pub debian: String,
+    pub fedora: String,
+    pub arch: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    pub nixpkgs: BTreeMap<String, NixpkgsEntry>,
+    pub distro: BTreeMap<String, DistroEntry>,
+}
+
+impl Tables {
+    /// Read one table file into the tables; later files override earlier entries (so a
+    /// `--rules DIR/tables/nixpkgs.toml` can correct a built-in one). Unknown table names are
+    /// not ours and are skipped.
+    pub fn add(&mut self, file: &RuleFile) -> Result<()> {
+        match table_name(&file.name) {
+            Some(NIXPKGS_TABLE) => {
+                let parsed: NixpkgsFile = files::parse(file)?;
+                for entry in parsed.libraries {
+                    if entry.attr.is_none() && !entry.glibc {
+                        return Err(files::field_error(
+                            file,
+                            &entry.soname,
+                            "attr",
+                            "required unless `glibc = true`",
+                        ));
+                    }
+                    self.nixpkgs.insert(entry.soname.clone(), entry);
+                }
+            }
+            Some(DISTRO_TABLE) => {
+                let parsed: DistroFile = files::parse(file)?;
+                for entry in parsed.libraries {
+                    self.distro.insert(entry.soname.clone(), entry);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub fn nixpkgs(&self, soname: &str) -> Option<&NixpkgsEntry> {
+        self.nixpkgs.get(soname)
+    }
+
+    pub fn distro(&self, soname: &str) -> Option<&DistroEntry> {
+        self.distro.get(soname)
+    }
+}
+
+/// The file name of a table file, when the file is one (`…/tables/nixpkgs.toml`).
+pub fn table_name(name: &str) -> Option<&str> {
+    let path = std::path::Path::new(name);
+    let parent = path.parent()?.file_name()?.to_str()?;
+    (parent == "tables").then(|| path.file_name()?.to_str())?
+}

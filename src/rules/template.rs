@@ -1,0 +1,117 @@
+//! Templates in rule files: `{name}` placeholders, filled per machine.
+//!
+//! A placeholder is `{` + a lowercase name + `}`; anything else in braces (`${LD_LIBRARY_PATH:+…}`,
+//! `{ pkgs ? import <nixpkgs> { } }`) is literal text, so Nix and shell snippets need no escaping.
+//! Unknown placeholder names are load errors.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{([a-z][a-z_]*)\}").expect("placeholder pattern"));
+
+/// Every placeholder a template may use; documented in docs/rules.md.
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    (
+        "library",
+        "the first library (soname, version, symbol or module) of the diagnosis",
+    ),
+    (
+        "libraries",
+        "every library of the diagnosis, in words (`libstdc++.so.6 and libz.so.1`)",
+    ),
+    ("required_by", "the file that needs the library"),
+    (
+        "package",
+        "the Python distribution involved (from the file's path, else the module)",
+    ),
+    ("module", "the module the user imported (else the package)"),
+    (
+        "provider",
+        "for version kinds: the library that was found but is too old",
+    ),
+    (
+        "newest_available",
+        "for version kinds: the newest version the provider has",
+    ),
+    ("python", "the interpreter's path (else `python3`)"),
+    (
+        "python_attr",
+        "the nixpkgs attribute of this python (`python312`, else `python3`)",
+    ),
+    (
+        "python_minor",
+        "the python's major.minor version (`3.12`, else `3`)",
+    ),
+    ("version", "the python's full version"),
+    ("venv", "the venv directory (else `.venv`)"),
+    (
+        "nix_attrs",
+        "nixpkgs attributes for the missing sonames, space-separated (`stdenv.cc.cc.lib zlib`)",
+    ),
+    (
+        "nix_ld_libraries",
+        "the NixOS line `programs.nix-ld.libraries = with pkgs; [ … ];`",
+    ),
+    (
+        "nix_library_path",
+        "`lib.makeLibraryPath [ … ]` for a mkShell",
+    ),
+    (
+        "store_lib_dirs",
+        "directories holding the missing sonames: local store paths when present, else a `nix build` expression",
+    ),
+    (
+        "debian_packages",
+        "Debian/Ubuntu packages for the missing sonames",
+    ),
+    ("fedora_packages", "Fedora packages for the missing sonames"),
+    (
+        "arch_packages",
+        "Arch Linux packages for the missing sonames",
+    ),
+];
+
+pub fn is_known(name: &str) -> bool {
+    PLACEHOLDERS.iter().any(|(known, _)| *known == name)
+}
+
+/// The placeholder names a template uses, in order.
+pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    PLACEHOLDER
+        .captures_iter(template)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+}
+
+/// The first unknown placeholder, for the load-time check.
+pub fn first_unknown(template: &str) -> Option<&str> {
+    placeholders(template).find(|name| !is_known(name))
+}
+
+/// Fill a template; `value` answers for each placeholder name.
+pub fn render(template: &str, value: &dyn Fn(&str) -> String) -> String {
+    PLACEHOLDER
+        .replace_all(template, |c: &regex::Captures<'_>| value(&c[1]))
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_and_nix_braces_are_literal() {
+        let t = r#"export LD_LIBRARY_PATH="{store_lib_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" { pkgs ? import <nixpkgs> { } }"#;
+        let names: Vec<_> = placeholders(t).collect();
+        assert_eq!(names, ["store_lib_dirs"]);
+        let out = render(t, &|_| "/a/lib".into());
+        assert!(out.starts_with(r#"export LD_LIBRARY_PATH="/a/lib${LD_LIBRARY_PATH:+"#));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_reported() {
+        assert_eq!(first_unknown("{library} {nope}"), Some("nope"));
+        assert_eq!(first_unknown("{library}"), None);
+    }
+}
