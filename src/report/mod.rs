@@ -28,8 +28,8 @@ pub fn render(
         (Format::Json, _) => json::render(report, out),
         (Format::Github, _) => github::render(report, out),
         (Format::Human, Command::Rules) => rules::render(report, style, out),
-        (Format::Human, Command::Ldd) => tree::render(report, style, out),
         (Format::Human, Command::Env) => env::render(report, style, out),
+        (Format::Human, Command::Ldd) => tree::render(report, style, out),
         (Format::Human, _) => human::render(report, style, out),
     }
 }
