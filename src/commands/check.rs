@@ -1,10 +1,609 @@
-//! `pydoctor check`.
+//! `pydoctor check MODULE...`: run the import in the target interpreter, learn its
+//! environment, resolve every ELF file of the package the way its loader would, diagnose, and
+//! check each fix before it is shown.
+//!
+//! Glue only: the probe (`source::probe`), the environment (`env`), the package on disk
+//! (`source::package`), the loader emulation (`loader`) and the rules (`rules`) do the work.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
 
 use crate::cli::CheckArgs;
-use crate::error::Result;
-use crate::outcome::Report;
+use crate::env::store::{self, Budget};
+use crate::env::{self, Interpreter, interpreter};
+use crate::error::{Error, Result};
+use crate::evidence::{
+    CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
+};
+use crate::loader::report::ResolvedObject;
+use crate::loader::{self, LoaderContext, Resolver};
+use crate::outcome::{Command, Report, Verification};
 use crate::request::Request;
+use crate::rules::{Database, FixContext, FixPlan, FixVerifier};
+use crate::source::input::{DEFAULT_LIMIT, read_bounded};
+use crate::source::package::{self, PackageFiles};
+use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
+use crate::source::text;
 
-pub fn run(_args: &CheckArgs, _request: &Request) -> Result<Report> {
-    Err(super::not_implemented("check"))
+/// nix-ld's compiled-in defaults when its variables are unset (loader-facts D).
+const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
+const NIX_LD_LIBRARY_PATH_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib";
+const SIGILL: i32 = 4;
+
+pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
+    if args.modules.iter().any(|m| m == "-") {
+        if args.modules.len() > 1 {
+            return Err(Error::Usage(
+                "`check -` reads error text from stdin and takes no module names".into(),
+            ));
+        }
+        let input = read_bounded(std::io::stdin().lock(), DEFAULT_LIMIT)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        return super::explain::report_for_input(&input, request, Command::Check);
+    }
+    // Refuse anything that is not a module name before anything runs.
+    for module in &args.modules {
+        probe::validate_module_name(module)?;
+    }
+    let interpreter = interpreter::discover(args.python.python.as_deref(), request)?;
+    let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
+
+    // The loader context is derived while the import runs: both take about as long.
+    let (context, runs) = std::thread::scope(|scope| {
+        let context = scope.spawn(|| LoaderContext::for_interpreter(&interpreter.real, request));
+        let runs = run_probes(args, &interpreter, &options);
+        (context.join(), runs)
+    });
+    let runs = runs?;
+    let mut environment = env::machine_facts(request, Path::new("/"));
+
+    let Some(facts_run) = runs.iter().find_map(|r| r.result()) else {
+        return Ok(cannot_start_report(
+            &interpreter,
+            &runs,
+            environment,
+            request,
+        ));
+    };
+    let interpreter = match facts_run.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
+        Some(exe) => interpreter.clone().with_running_executable(exe),
+        None => interpreter.clone(),
+    };
+    environment.python = env::python_facts(
+        &interpreter,
+        facts_run.facts.as_ref(),
+        request,
+        &request.store_dir(),
+    );
+    let context = match context {
+        Ok(Ok(ctx)) => Some(through_nix_ld(ctx, &environment, request)),
+        _ => None,
+    };
+    let sys_path = facts_run
+        .facts
+        .as_ref()
+        .map(|f| f.path.clone())
+        .unwrap_or_default();
+
+    let mut checked = Checked::default();
+    for run in &runs {
+        checked.add_module(run, &sys_path, context.as_ref(), request)?;
+    }
+    Ok(checked.into_report(environment, context, &interpreter, args, &options, request))
+}
+
+/// One module's import, or for `--no-import` the interpreter's facts alone.
+enum ModuleRun {
+    Imported {
+        module: String,
+        outcome: ProbeOutcome,
+    },
+    NotImported {
+        module: String,
+        facts: ProbeOutcome,
+    },
+}
+
+impl ModuleRun {
+    fn module(&self) -> &str {
+        match self {
+            ModuleRun::Imported { module, .. } | ModuleRun::NotImported { module, .. } => module,
+        }
+    }
+
+    fn outcome(&self) -> &ProbeOutcome {
+        match self {
+            ModuleRun::Imported { outcome, .. } | ModuleRun::NotImported { facts: outcome, .. } => {
+                outcome
+            }
+        }
+    }
+
+    fn result(&self) -> Option<&ProbeResult> {
+        match self.outcome() {
+            ProbeOutcome::Ran(result) => Some(result),
+            ProbeOutcome::CannotStart(_) => None,
+        }
+    }
+
+    /// The import ran and failed (not: was not run, or succeeded).
+    fn failed_import(&self) -> Option<&ProbeResult> {
+        match self {
+            ModuleRun::Imported {
+                outcome: ProbeOutcome::Ran(r),
+                ..
+            } if !r.ok => Some(r),
+            _ => None,
+        }
+    }
+}
+
+fn run_probes(
+    args: &CheckArgs,
+    interpreter: &Interpreter,
+    options: &ProbeOptions,
+) -> Result<Vec<ModuleRun>> {
+    if args.no_import {
+        // One run for sys.path and versions; the modules' own code never runs.
+        let facts = probe::run_facts(interpreter, options)?;
+        return Ok(args
+            .modules
+            .iter()
+            .map(|m| ModuleRun::NotImported {
+                module: m.clone(),
+                facts: facts.clone(),
+            })
+            .collect());
+    }
+    args.modules
+        .iter()
+        .map(|module| {
+            let outcome = probe::run_import(interpreter, module, options)?;
+            Ok(ModuleRun::Imported {
+                module: module.clone(),
+                outcome,
+            })
+        })
+        .collect()
+}
+
+/// A python whose loader is the FHS path, on a machine where that path is nix-ld, really runs
+/// under the loader NIX_LD names, with NIX_LD_LIBRARY_PATH appended (loader-facts D).
+fn through_nix_ld(
+    ctx: LoaderContext,
+    environment: &Environment,
+    request: &Request,
+) -> LoaderContext {
+    let fhs = environment.nix_ld.fhs_loader == Some(FhsLoaderKind::NixLd)
+        && ctx.interpreter.as_deref() == Some(Path::new(loader::context::HOST_LOADER));
+    if !fhs {
+        return ctx;
+    }
+    let real = request.nonempty_var("NIX_LD").unwrap_or(NIX_LD_DEFAULT);
+    let dirs = request
+        .nonempty_var("NIX_LD_LIBRARY_PATH")
+        .unwrap_or(NIX_LD_LIBRARY_PATH_DEFAULT)
+        .split(':')
+        .map(str::to_string)
+        .collect();
+    ctx.with_nix_ld(Path::new(real), dirs, request)
+}
+
+/// The interpreter never ran the probe: that is the diagnosis, not the module.
+fn cannot_start_report(
+    interpreter: &Interpreter,
+    runs: &[ModuleRun],
+    mut environment: Environment,
+    request: &Request,
+) -> Report {
+    environment.python = env::python_facts(interpreter, None, request, &request.store_dir());
+    let fhs = environment
+        .nix_ld
+        .fhs_loader
+        .map(|k| (k, Path::new(loader::context::HOST_LOADER)));
+    let findings: Vec<Finding> = runs
+        .iter()
+        .filter_map(|r| match r.outcome() {
+            ProbeOutcome::CannotStart(f) => Some(interpreter::cannot_start_finding(
+                interpreter,
+                f.exec_error.as_deref(),
+                &f.stderr.text,
+                fhs,
+            )),
+            ProbeOutcome::Ran(_) => None,
+        })
+        .take(1)
+        .collect();
+    // The loader's own words ("error while loading shared libraries: libpython3.11.so.1.0…")
+    // name the missing library; the text tables know how to read them.
+    let said: String = runs
+        .iter()
+        .filter_map(|r| match r.outcome() {
+            ProbeOutcome::CannotStart(f) => Some(f.stderr.text.clone()),
+            ProbeOutcome::Ran(_) => None,
+        })
+        .next()
+        .unwrap_or_default();
+    let mut evidence = Evidence {
+        environment,
+        failure: None,
+        findings,
+        module: runs.first().map(|r| r.module().to_string()),
+    };
+    if let Ok(text) = text::analyse(&said, request) {
+        for finding in text.findings {
+            if finding.kind == CauseKind::InterpreterCannotStart
+                || !evidence.findings.iter().any(|f| f.kind == finding.kind)
+            {
+                evidence.findings.push(finding);
+            }
+        }
+    }
+    diagnose_into_report(
+        evidence,
+        request,
+        &FixContext {
+            store_paths: &|_| Vec::new(),
+            verifier: &crate::rules::NoVerifier,
+        },
+    )
+}
+
+fn diagnose_into_report(evidence: Evidence, request: &Request, context: &FixContext) -> Report {
+    let diagnoses = match Database::load(request) {
+        Ok(db) => db.diagnose(&evidence, context),
+        Err(_) => Vec::new(),
+    };
+    let mut report = Report::new(Command::Check, evidence.environment);
+    report.failure = evidence.failure;
+    report.findings = evidence.findings;
+    report.diagnoses = diagnoses;
+    report.settle_status();
+    report
+}
+
+/// What the modules' runs and the static resolution found, joined.
+#[derive(Default)]
+struct Checked {
+    failure: Option<Failure>,
+    findings: Vec<Finding>,
+    /// Files that have a missing library: what a fix must repair.
+    broken_files: Vec<PathBuf>,
+    /// Objects mapped when a failing import stopped (the already-loaded set).
+    preloaded: Vec<PathBuf>,
+    modules: Vec<Value>,
+    notes: Vec<String>,
+    first_module: Option<String>,
+    failing_modules: Vec<String>,
+}
+
+impl Checked {
+    fn add_module(
+        &mut self,
+        run: &ModuleRun,
+        sys_path: &[String],
+        context: Option<&LoaderContext>,
+        request: &Request,
+    ) -> Result<()> {
+        let module = run.module();
+        self.first_module.get_or_insert_with(|| module.to_string());
+        let failed = run.failed_import();
+        let mut text_findings = Vec::new();
+        if let Some(result) = failed {
+            self.failing_modules.push(module.to_string());
+            text_findings = self.read_failure(module, result)?;
+        }
+        let imported_ok = matches!(run, ModuleRun::Imported { .. }) && failed.is_none();
+
+        let files = package::locate(module, sys_path, &request.cwd);
+        let mut elf_files = files
+            .as_ref()
+            .map(|f| f.elf_files.clone())
+            .unwrap_or_default();
+        // The file the import was loading when it failed, even if it sits elsewhere.
+        for target in failed.iter().flat_map(|r| r.import_targets.iter()) {
+            if let Some(path) = target.path.as_deref().map(PathBuf::from)
+                && package::has_elf_magic(&path)
+                && !elf_files.contains(&path)
+            {
+                elf_files.push(path);
+            }
+        }
+        let started = Instant::now();
+        let mut elf_findings = match context {
+            Some(ctx) => {
+                let observed: Vec<PathBuf> = failed
+                    .map(|r| r.loaded_objects.iter().map(PathBuf::from).collect())
+                    .unwrap_or_default();
+                self.preloaded.extend_from_slice(&observed);
+                let objects = resolve_all(ctx.clone().with_preloaded(observed), &elf_files);
+                self.broken_files.extend(files_with_missing(&objects));
+                loader::findings(&objects)
+            }
+            None => {
+                self.notes.push(
+                    "the interpreter's loader could not be read: files were not resolved".into(),
+                );
+                Vec::new()
+            }
+        };
+        let resolve_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if imported_ok {
+            mark_latent(&mut elf_findings);
+        }
+        if failed.is_some() {
+            elf_findings.extend(source_tree_shadowing(module, &request.cwd));
+        }
+        // The ELF finding says more (who needs it, where the loader looked) than the text.
+        text_findings.retain(|t| {
+            !elf_findings
+                .iter()
+                .any(|e| e.kind == t.kind && e.library == t.library && !e.latent)
+        });
+        for finding in text_findings.into_iter().chain(elf_findings) {
+            if !self.findings.contains(&finding) {
+                self.findings.push(finding);
+            }
+        }
+        self.modules.push(module_summary(
+            run,
+            files.as_ref(),
+            elf_files.len(),
+            resolve_ms,
+        ));
+        Ok(())
+    }
+
+    /// The import's exception chain as evidence; a hang or a signal as findings.
+    fn read_failure(&mut self, module: &str, result: &ProbeResult) -> Result<Vec<Finding>> {
+        let mut findings = Vec::new();
+        if !result.chain.is_empty() {
+            let (mut failure, found) = text::analyse_chain(result.chain.clone())?;
+            failure.original_text = result.original_text.clone();
+            findings = found;
+            self.failure.get_or_insert(failure);
+        }
+        if result.timed_out {
+            self.notes.push(format!(
+                "importing {module} did not finish in time; the process group was killed"
+            ));
+        } else if result.signal == Some(SIGILL) {
+            findings.push(
+                Finding::new(
+                    CauseKind::IllegalInstruction,
+                    FindingSource::Probe,
+                    format!("importing {module} killed the interpreter with SIGILL"),
+                )
+                .library(module),
+            );
+        } else if let Some(signal) = result.signal {
+            self.notes.push(format!(
+                "importing {module} killed the interpreter with signal {signal}"
+            ));
+        }
+        Ok(findings)
+    }
+
+    fn into_report(
+        mut self,
+        environment: Environment,
+        context: Option<LoaderContext>,
+        interpreter: &Interpreter,
+        args: &CheckArgs,
+        options: &ProbeOptions,
+        request: &Request,
+    ) -> Report {
+        let evidence = Evidence {
+            environment,
+            failure: self.failure.take(),
+            findings: std::mem::take(&mut self.findings),
+            module: self.first_module.clone(),
+        };
+        let sonames = missing_sonames(&evidence.findings);
+        let store_dir = request.store_dir();
+        let store_paths: BTreeMap<String, Vec<PathBuf>> = if sonames.is_empty() {
+            BTreeMap::new()
+        } else {
+            let wanted: Vec<&str> = sonames.iter().map(String::as_str).collect();
+            store::find_libraries(&store_dir, &wanted, Budget::default())
+                .into_iter()
+                .map(|(soname, dirs)| {
+                    let files = dirs.into_iter().map(|d| d.join(&soname)).collect();
+                    (soname, files)
+                })
+                .collect()
+        };
+        let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
+        let verifier = Verifier {
+            context: context.as_ref(),
+            files: &self.broken_files,
+            preloaded: &self.preloaded,
+            import: args.verify.then_some(ImportCheck {
+                interpreter,
+                modules: &self.failing_modules,
+                options,
+            }),
+        };
+        let mut report = diagnose_into_report(
+            evidence,
+            request,
+            &FixContext {
+                store_paths: &lookup,
+                verifier: &verifier,
+            },
+        );
+        report
+            .extra
+            .insert("modules".into(), Value::Array(self.modules));
+        if !self.notes.is_empty() {
+            report
+                .extra
+                .insert("note".into(), Value::String(self.notes.join("; ")));
+        }
+        report
+    }
+}
+
+/// Resolve files in parallel; one resolver, so each library is parsed once.
+fn resolve_all(context: LoaderContext, files: &[PathBuf]) -> Vec<ResolvedObject> {
+    let resolver = Resolver::new(context);
+    files.par_iter().map(|f| resolver.resolve(f)).collect()
+}
+
+fn files_with_missing(objects: &[ResolvedObject]) -> Vec<PathBuf> {
+    objects
+        .iter()
+        .filter(|o| {
+            loader::findings(std::slice::from_ref(*o))
+                .iter()
+                .any(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
+        })
+        .map(|o| PathBuf::from(&o.path))
+        .collect()
+}
+
+fn missing_sonames(findings: &[Finding]) -> Vec<String> {
+    let mut sonames: Vec<String> = findings
+        .iter()
+        .filter(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
+        .filter_map(|f| f.library.clone())
+        .collect();
+    sonames.sort();
+    sonames.dedup();
+    sonames
+}
+
+/// The import works today: what the static resolution found is a warning, not the verdict.
+fn mark_latent(findings: &mut [Finding]) {
+    for finding in findings.iter_mut().filter(|f| !f.latent) {
+        finding.latent = true;
+        finding.detail = format!(
+            "{} (the import succeeds now, through another route or because this file is not \
+             loaded by it)",
+            finding.detail
+        );
+    }
+}
+
+/// A real source checkout in the working directory shadows the installed package: then the
+/// "source directory" message is genuine, not a wrapper.
+fn source_tree_shadowing(module: &str, cwd: &Path) -> Option<Finding> {
+    let top = module.split('.').next()?;
+    let package = cwd.join(top);
+    let is_checkout = package.join("__init__.py").is_file()
+        && ["pyproject.toml", "setup.py", "meson.build"]
+            .iter()
+            .any(|f| cwd.join(f).is_file());
+    is_checkout.then(|| {
+        Finding::new(
+            CauseKind::SourceTreeShadowing,
+            FindingSource::Probe,
+            format!(
+                "{} is a source checkout of {top}; Python imports it instead of the installed \
+                 package",
+                package.display()
+            ),
+        )
+        .library(top)
+        .required_by(package.display().to_string())
+    })
+}
+
+fn module_summary(
+    run: &ModuleRun,
+    files: Option<&PackageFiles>,
+    elf_count: usize,
+    resolve_ms: f64,
+) -> Value {
+    let result = run.result();
+    json!({
+        "module": run.module(),
+        "imported": matches!(run, ModuleRun::Imported { .. }),
+        "ok": result.map(|r| r.ok),
+        "timed_out": result.map(|r| r.timed_out),
+        "import_seconds": result.and_then(|r| r.import_seconds),
+        "package": files.map(|f| f.root.display().to_string()),
+        "vendored": files.map(|f| f.vendored.iter().map(|v| v.display().to_string()).collect::<Vec<_>>()),
+        "elf_files": elf_count,
+        "resolve_ms": (resolve_ms * 10.0).round() / 10.0,
+    })
+}
+
+/// Re-checks a fix: the resolver with the fix's dirs added, then (with `--verify`) the real
+/// import under the fix's environment.
+struct Verifier<'a> {
+    context: Option<&'a LoaderContext>,
+    files: &'a [PathBuf],
+    preloaded: &'a [PathBuf],
+    import: Option<ImportCheck<'a>>,
+}
+
+struct ImportCheck<'a> {
+    interpreter: &'a Interpreter,
+    modules: &'a [String],
+    options: &'a ProbeOptions,
+}
+
+impl Verifier<'_> {
+    fn missing_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
+        let ctx = self
+            .context?
+            .clone()
+            .with_preloaded(self.preloaded.to_vec())
+            .with_extra_library_dirs(extra_dirs.to_vec());
+        let objects = resolve_all(ctx, self.files);
+        Some(missing_sonames(&loader::findings(&objects)).len())
+    }
+
+    fn import_works(&self, check: &ImportCheck, plan: &FixPlan) -> bool {
+        let mut options = check.options.clone();
+        options.env_overrides.extend(plan.env.iter().cloned());
+        check.modules.iter().all(|module| {
+            matches!(
+                probe::run_import(check.interpreter, module, &options),
+                Ok(ProbeOutcome::Ran(r)) if r.ok
+            )
+        })
+    }
+}
+
+impl FixVerifier for Verifier<'_> {
+    fn verify(&self, plan: &FixPlan) -> Verification {
+        if plan.library_dirs.is_empty() || self.files.is_empty() {
+            return Verification::NotChecked;
+        }
+        let (Some(before), Some(after)) = (
+            self.missing_count(&[]),
+            self.missing_count(&plan.library_dirs),
+        ) else {
+            return Verification::NotChecked;
+        };
+        let resolved = match after {
+            0 => Verification::Verified,
+            n if n < before => Verification::Partial,
+            _ => Verification::Failed,
+        };
+        match &self.import {
+            Some(check) if resolved == Verification::Verified && !plan.env.is_empty() => {
+                if self.import_works(check, plan) {
+                    Verification::Verified
+                } else {
+                    Verification::Failed
+                }
+            }
+            _ => resolved,
+        }
+    }
+
+    fn method(&self) -> &'static str {
+        if self.import.is_some() {
+            "import"
+        } else {
+            "resolver"
+        }
+    }
 }

@@ -26,8 +26,14 @@ pub struct PackageFiles {
 pub fn locate(module: &str, sys_path: &[String], cwd: &Path) -> Option<PackageFiles> {
     let top = module.split('.').next().filter(|t| !t.is_empty())?;
     for entry in sys_path {
-        let dir = if entry.is_empty() { cwd.to_path_buf() } else { cwd.join(entry) };
-        let Some(root) = top_level_in(&dir, top) else { continue };
+        let dir = if entry.is_empty() {
+            cwd.to_path_buf()
+        } else {
+            cwd.join(entry)
+        };
+        let Some(root) = top_level_in(&dir, top) else {
+            continue;
+        };
         let vendored = vendored_dirs(&dir, top);
         let mut elf_files = Vec::new();
         for path in std::iter::once(&root).chain(&vendored) {
@@ -35,7 +41,11 @@ pub fn locate(module: &str, sys_path: &[String], cwd: &Path) -> Option<PackageFi
         }
         elf_files.sort();
         elf_files.dedup();
-        return Some(PackageFiles { root, vendored, elf_files });
+        return Some(PackageFiles {
+            root,
+            vendored,
+            elf_files,
+        });
     }
     None
 }
@@ -59,7 +69,9 @@ fn top_level_in(dir: &Path, top: &str) -> Option<PathBuf> {
 /// `numpy.libs`, `scipy.libs`, and for distributions whose name differs from the package
 /// (`pillow.libs` for `PIL`) any `.libs` dir whose name matches case-insensitively.
 fn vendored_dirs(dir: &Path, top: &str) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let want = format!("{}.libs", top.to_ascii_lowercase());
     let mut dirs: Vec<PathBuf> = entries
         .flatten()
@@ -80,9 +92,13 @@ fn collect_elf_files(path: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         return;
     }
     // symlink_metadata: a symlinked directory is not followed (no loops, no leaving the tree).
-    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
     if meta.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else { return };
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return;
+        };
         let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         children.sort();
         for child in children {
@@ -116,20 +132,31 @@ mod tests {
         std::fs::write(site.join("pkg/data.bin"), b"not elf").unwrap();
         std::fs::write(site.join("pkg.libs/libfoo-1234.so.1"), b"\x7fELF").unwrap();
         std::os::unix::fs::symlink(&site, site.join("pkg/loop")).unwrap();
-        let found = locate("pkg.sub", &["/nonexistent".into(), site.display().to_string()], t.path())
-            .unwrap();
+        let found = locate(
+            "pkg.sub",
+            &["/nonexistent".into(), site.display().to_string()],
+            t.path(),
+        )
+        .unwrap();
         assert_eq!(found.root, site.join("pkg"));
         assert_eq!(found.vendored, vec![site.join("pkg.libs")]);
         assert_eq!(
             found.elf_files,
-            vec![site.join("pkg.libs/libfoo-1234.so.1"), site.join("pkg/sub/_ext.so")]
+            vec![
+                site.join("pkg.libs/libfoo-1234.so.1"),
+                site.join("pkg/sub/_ext.so")
+            ]
         );
     }
 
     #[test]
     fn a_single_file_extension_module_is_found() {
         let t = tempfile::tempdir().unwrap();
-        std::fs::write(t.path().join("_speed.cpython-311-x86_64-linux-gnu.so"), b"\x7fELF").unwrap();
+        std::fs::write(
+            t.path().join("_speed.cpython-311-x86_64-linux-gnu.so"),
+            b"\x7fELF",
+        )
+        .unwrap();
         let found = locate("_speed", &[String::new()], t.path()).unwrap();
         assert_eq!(found.elf_files.len(), 1);
         assert!(locate("absent", &[String::new()], t.path()).is_none());
