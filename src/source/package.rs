@@ -143,8 +143,8 @@ mod tests {
         assert_eq!(
             found.elf_files,
             vec![
-                site.join("pkg.libs/libfoo-1234.so.1"),
-                site.join("pkg/sub/_ext.so")
+                site.join("pkg/sub/_ext.so"),
+                site.join("pkg.libs/libfoo-1234.so.1")
             ]
         );
     }
