@@ -335,6 +335,17 @@ impl Checked {
         if imported_ok {
             mark_latent(&mut elf_findings);
         }
+        // What the failing file itself lacks leads; the rest of the package follows.
+        let targets: Vec<&str> = failed
+            .iter()
+            .flat_map(|r| r.import_targets.iter())
+            .filter_map(|t| t.path.as_deref())
+            .collect();
+        elf_findings.sort_by_key(|f| {
+            !f.required_by
+                .as_deref()
+                .is_some_and(|r| targets.contains(&r))
+        });
         if failed.is_some() {
             elf_findings.extend(source_tree_shadowing(module, &request.cwd));
         }
