@@ -19,7 +19,9 @@ fn rendered(report: &Report, format: Format, style: Style) -> String {
 #[test]
 fn human_report_for_nix_python_missing_libstdcxx_and_libz() {
     let text = rendered(&nix_python_report(), Format::Human, Style::plain());
-    assert!(text.starts_with("✗ problem: libstdc++.so.6 and libz.so.1 cannot be found by the Nix loader — needed by numpy/_core/"));
+    assert!(text.starts_with(
+        "✗ problem: libstdc++.so.6 and libz.so.1 cannot be found by the Nix loader\n    libstdc++.so.6  needed by numpy/_core/"
+    ));
     assert!(!text.contains('\u{1b}'), "no colour with a plain style");
     insta::assert_snapshot!("human_nix_python_plain", text);
 }

@@ -34,9 +34,11 @@ fn diagnosis_block(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let several = d.libraries.len() > 1;
     let needed_by = d
         .required_by
         .as_deref()
+        .filter(|_| !several)
         .map(|p| format!(" — needed by {}", shorten_path(p)))
         .unwrap_or_default();
     writeln!(
@@ -46,6 +48,9 @@ fn diagnosis_block(
         style.red("problem:"),
         style.bold(&d.summary)
     )?;
+    if several {
+        per_library(report, d, style, out)?;
+    }
     if first {
         hidden_by(report, style, out)?;
     }
@@ -67,6 +72,37 @@ fn diagnosis_block(
     for (n, fix) in d.fixes.iter().enumerate() {
         writeln!(out)?;
         fix_block(n + 1, fix, width, style, out)?;
+    }
+    Ok(())
+}
+
+/// Several libraries in one diagnosis: who needs each, and where the loader looked.
+fn per_library(
+    report: &Report,
+    d: &Diagnosis,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let width = d
+        .libraries
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    for library in &d.libraries {
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| !f.latent && f.kind == d.kind && f.library.as_deref() == Some(library));
+        let needed_by = finding
+            .and_then(|f| f.required_by.as_deref())
+            .map(|p| format!("needed by {}", shorten_path(p)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {}  {needed_by}",
+            style.bold(&format!("{library:<width$}"))
+        )?;
     }
     Ok(())
 }
