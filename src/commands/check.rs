@@ -5,25 +5,24 @@
 //! Glue only: the probe (`source::probe`), the environment (`env`), the package on disk
 //! (`source::package`), the loader emulation (`loader`) and the rules (`rules`) do the work.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use super::resolution::{
+    ImportCheck, Verifier, files_with_missing, resolve_all, store_library_files,
+};
 use crate::cli::CheckArgs;
-use crate::env::store::{self, Budget};
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{
     CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
 };
-use crate::loader::report::ResolvedObject;
-use crate::loader::{self, LoaderContext, Resolver};
-use crate::outcome::{Command, Report, Verification};
+use crate::loader::{self, LoaderContext};
+use crate::outcome::{Command, Report};
 use crate::request::Request;
-use crate::rules::{Database, FixContext, FixPlan, FixVerifier};
+use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, read_bounded};
 use crate::source::package::{self, PackageFiles};
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
@@ -414,20 +413,7 @@ impl Checked {
             findings: std::mem::take(&mut self.findings),
             module: self.first_module.clone(),
         };
-        let sonames = missing_sonames(&evidence.findings);
-        let store_dir = request.store_dir();
-        let store_paths: BTreeMap<String, Vec<PathBuf>> = if sonames.is_empty() {
-            BTreeMap::new()
-        } else {
-            let wanted: Vec<&str> = sonames.iter().map(String::as_str).collect();
-            store::find_libraries(&store_dir, &wanted, Budget::default())
-                .into_iter()
-                .map(|(soname, dirs)| {
-                    let files = dirs.into_iter().map(|d| d.join(&soname)).collect();
-                    (soname, files)
-                })
-                .collect()
-        };
+        let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
         let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
         let verifier = Verifier {
             context: context.as_ref(),
@@ -457,35 +443,6 @@ impl Checked {
         }
         report
     }
-}
-
-/// Resolve files in parallel; one resolver, so each library is parsed once.
-fn resolve_all(context: LoaderContext, files: &[PathBuf]) -> Vec<ResolvedObject> {
-    let resolver = Resolver::new(context);
-    files.par_iter().map(|f| resolver.resolve(f)).collect()
-}
-
-fn files_with_missing(objects: &[ResolvedObject]) -> Vec<PathBuf> {
-    objects
-        .iter()
-        .filter(|o| {
-            loader::findings(std::slice::from_ref(*o))
-                .iter()
-                .any(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
-        })
-        .map(|o| PathBuf::from(&o.path))
-        .collect()
-}
-
-fn missing_sonames(findings: &[Finding]) -> Vec<String> {
-    let mut sonames: Vec<String> = findings
-        .iter()
-        .filter(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
-        .filter_map(|f| f.library.clone())
-        .collect();
-    sonames.sort();
-    sonames.dedup();
-    sonames
 }
 
 /// The import works today: what the static resolution found is a warning, not the verdict.
@@ -542,79 +499,4 @@ fn module_summary(
         "elf_files": elf_count,
         "resolve_ms": (resolve_ms * 10.0).round() / 10.0,
     })
-}
-
-/// Re-checks a fix: the resolver with the fix's dirs added, then (with `--verify`) the real
-/// import under the fix's environment.
-struct Verifier<'a> {
-    context: Option<&'a LoaderContext>,
-    files: &'a [PathBuf],
-    preloaded: &'a [PathBuf],
-    import: Option<ImportCheck<'a>>,
-}
-
-struct ImportCheck<'a> {
-    interpreter: &'a Interpreter,
-    modules: &'a [String],
-    options: &'a ProbeOptions,
-}
-
-impl Verifier<'_> {
-    fn missing_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
-        let ctx = self
-            .context?
-            .clone()
-            .with_preloaded(self.preloaded.to_vec())
-            .with_extra_library_dirs(extra_dirs.to_vec());
-        let objects = resolve_all(ctx, self.files);
-        Some(missing_sonames(&loader::findings(&objects)).len())
-    }
-
-    fn import_works(&self, check: &ImportCheck, plan: &FixPlan) -> bool {
-        let mut options = check.options.clone();
-        options.env_overrides.extend(plan.env.iter().cloned());
-        check.modules.iter().all(|module| {
-            matches!(
-                probe::run_import(check.interpreter, module, &options),
-                Ok(ProbeOutcome::Ran(r)) if r.ok
-            )
-        })
-    }
-}
-
-impl FixVerifier for Verifier<'_> {
-    fn verify(&self, plan: &FixPlan) -> Verification {
-        if plan.library_dirs.is_empty() || self.files.is_empty() {
-            return Verification::NotChecked;
-        }
-        let (Some(before), Some(after)) = (
-            self.missing_count(&[]),
-            self.missing_count(&plan.library_dirs),
-        ) else {
-            return Verification::NotChecked;
-        };
-        let resolved = match after {
-            0 => Verification::Verified,
-            n if n < before => Verification::Partial,
-            _ => Verification::Failed,
-        };
-        match &self.import {
-            Some(check) if resolved == Verification::Verified && !plan.env.is_empty() => {
-                if self.import_works(check, plan) {
-                    Verification::Verified
-                } else {
-                    Verification::Failed
-                }
-            }
-            _ => resolved,
-        }
-    }
-
-    fn method(&self) -> &'static str {
-        if self.import.is_some() {
-            "import"
-        } else {
-            "resolver"
-        }
-    }
 }

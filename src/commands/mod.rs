@@ -5,6 +5,7 @@ pub mod check;
 pub mod env;
 pub mod explain;
 pub mod ldd;
+pub mod resolution;
 pub mod rules;
 pub mod scan;
 

@@ -1,0 +1,146 @@
+//! What `check` and `explain` share once they hold files to resolve: resolving them in
+//! parallel, the sonames still missing, where those sit in the local store, and checking a fix
+//! by resolving again with it applied (and, for `check --verify`, by importing again).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::env::Interpreter;
+use crate::env::store::{self, Budget};
+use crate::evidence::{CauseKind, Finding};
+use crate::loader::report::ResolvedObject;
+use crate::loader::{self, LoaderContext, Resolver};
+use crate::outcome::Verification;
+use crate::rules::{FixPlan, FixVerifier};
+use crate::source::probe::{self, ProbeOptions, ProbeOutcome};
+
+/// Resolve files in parallel; one resolver, so each library is parsed once.
+pub fn resolve_all(context: LoaderContext, files: &[PathBuf]) -> Vec<ResolvedObject> {
+    let resolver = Resolver::new(context);
+    files.par_iter().map(|f| resolver.resolve(f)).collect()
+}
+
+/// The files among `objects` that lack a library today: what a fix must repair.
+pub fn files_with_missing(objects: &[ResolvedObject]) -> Vec<PathBuf> {
+    objects
+        .iter()
+        .filter(|o| {
+            loader::findings(std::slice::from_ref(*o))
+                .iter()
+                .any(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
+        })
+        .map(|o| PathBuf::from(&o.path))
+        .collect()
+}
+
+/// Distinct sonames that non-latent findings say are missing, sorted.
+pub fn missing_sonames(findings: &[Finding]) -> Vec<String> {
+    let mut sonames: Vec<String> = findings
+        .iter()
+        .filter(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
+        .filter_map(|f| f.library.clone())
+        .collect();
+    sonames.sort();
+    sonames.dedup();
+    sonames
+}
+
+/// For each missing soname, the library files of that name in the local store (a bounded
+/// look; empty when there are none).
+pub fn store_library_files(
+    store_dir: &Path,
+    findings: &[Finding],
+) -> BTreeMap<String, Vec<PathBuf>> {
+    let sonames = missing_sonames(findings);
+    if sonames.is_empty() {
+        return BTreeMap::new();
+    }
+    let wanted: Vec<&str> = sonames.iter().map(String::as_str).collect();
+    store::find_libraries(store_dir, &wanted, Budget::default())
+        .into_iter()
+        .map(|(soname, dirs)| {
+            let files = dirs.into_iter().map(|d| d.join(&soname)).collect();
+            (soname, files)
+        })
+        .collect()
+}
+
+/// Re-checks a fix: the resolver with the fix's dirs added, then (with `import`) the real
+/// import under the fix's environment.
+pub struct Verifier<'a> {
+    pub context: Option<&'a LoaderContext>,
+    /// The files that lack a library today.
+    pub files: &'a [PathBuf],
+    /// Objects already mapped when the failure happened.
+    pub preloaded: &'a [PathBuf],
+    pub import: Option<ImportCheck<'a>>,
+}
+
+/// `check --verify`: which modules to import again, with which interpreter.
+pub struct ImportCheck<'a> {
+    pub interpreter: &'a Interpreter,
+    pub modules: &'a [String],
+    pub options: &'a ProbeOptions,
+}
+
+impl Verifier<'_> {
+    fn missing_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
+        let ctx = self
+            .context?
+            .clone()
+            .with_preloaded(self.preloaded.to_vec())
+            .with_extra_library_dirs(extra_dirs.to_vec());
+        let objects = resolve_all(ctx, self.files);
+        Some(missing_sonames(&loader::findings(&objects)).len())
+    }
+
+    fn import_works(check: &ImportCheck, plan: &FixPlan) -> bool {
+        let mut options = check.options.clone();
+        options.env_overrides.extend(plan.env.iter().cloned());
+        check.modules.iter().all(|module| {
+            matches!(
+                probe::run_import(check.interpreter, module, &options),
+                Ok(ProbeOutcome::Ran(r)) if r.ok
+            )
+        })
+    }
+}
+
+impl FixVerifier for Verifier<'_> {
+    fn verify(&self, plan: &FixPlan) -> Verification {
+        if plan.library_dirs.is_empty() || self.files.is_empty() {
+            return Verification::NotChecked;
+        }
+        let (Some(before), Some(after)) = (
+            self.missing_count(&[]),
+            self.missing_count(&plan.library_dirs),
+        ) else {
+            return Verification::NotChecked;
+        };
+        let resolved = match after {
+            0 => Verification::Verified,
+            n if n < before => Verification::Partial,
+            _ => Verification::Failed,
+        };
+        match &self.import {
+            Some(check) if resolved == Verification::Verified && !plan.env.is_empty() => {
+                if Verifier::import_works(check, plan) {
+                    Verification::Verified
+                } else {
+                    Verification::Failed
+                }
+            }
+            _ => resolved,
+        }
+    }
+
+    fn method(&self) -> &'static str {
+        if self.import.is_some() {
+            "import"
+        } else {
+            "resolver"
+        }
+    }
+}
