@@ -104,6 +104,10 @@ pub struct CheckArgs {
 pub struct ExplainArgs {
     /// A file holding the error text (default: stdin).
     pub file: Option<PathBuf>,
+    /// Diagnose from the text alone: do not resolve the files it names, even where they
+    /// exist on this machine (for a paste from another machine).
+    #[arg(long)]
+    pub text_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 fn explain(path: &str) -> (i32, Value) {
     let output = Command::cargo_bin("pydoctor")
         .unwrap()
-        .args(["--format", "json", "explain", path])
+        .args(["--format", "json", "explain", "--text-only", path])
         .env_clear()
         .output()
         .unwrap();

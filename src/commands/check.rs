@@ -42,7 +42,7 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
         }
         let input = read_bounded(std::io::stdin().lock(), DEFAULT_LIMIT)
             .map_err(|e| Error::io("<stdin>", e))?;
-        return super::explain::report_for_input(&input, request, Command::Check);
+        return super::explain::report_for_input(&input, request, Command::Check, true);
     }
     // Refuse anything that is not a module name before anything runs.
     for module in &args.modules {

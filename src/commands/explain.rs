@@ -4,16 +4,20 @@
 //! report. `check -` uses [`report_for_input`] too.
 
 use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::resolution::{Verifier, files_with_missing, resolve_all, store_library_files};
 use crate::cli::ExplainArgs;
 use crate::error::{Error, Result};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, Failure, PythonKind};
+use crate::loader::{self, LoaderContext};
 use crate::outcome::{Command, Report, Status};
 use crate::request::Request;
 use crate::rules::{Database, FixContext, NoVerifier};
 use crate::source::input::{DEFAULT_LIMIT, Input, read_bounded};
+use crate::source::package;
 use crate::source::text::{TextEvidence, analyse};
 
 pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
@@ -25,28 +29,154 @@ pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
         None => read_bounded(std::io::stdin().lock(), DEFAULT_LIMIT)
             .map_err(|e| Error::io("<stdin>", e))?,
     };
-    report_for_input(&input, request, Command::Explain)
+    report_for_input(&input, request, Command::Explain, !args.text_only)
 }
 
 /// The whole text pipeline for input already read: the report of `explain` (and `check -`).
-pub fn report_for_input(input: &Input, request: &Request, command: Command) -> Result<Report> {
+pub fn report_for_input(
+    input: &Input,
+    request: &Request,
+    command: Command,
+    resolve_local: bool,
+) -> Result<Report> {
     let text = analyse(&input.text, request)?;
-    let evidence = evidence_of(&text);
+    let mut evidence = evidence_of(&text);
     let db = Database::load(request)?;
-    let diagnoses = db.diagnose(
-        &evidence,
-        &FixContext {
-            store_paths: &|_| Vec::new(),
-            verifier: &NoVerifier,
-        },
-    );
+    let local = resolve_local
+        .then(|| resolve_local_files(&mut evidence, request))
+        .flatten();
+    let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
+    let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
+    let diagnoses = match &local {
+        Some(local) => db.diagnose(
+            &evidence,
+            &FixContext {
+                store_paths: &lookup,
+                verifier: &Verifier {
+                    context: Some(&local.context),
+                    files: &local.broken_files,
+                    preloaded: &[],
+                    import: None,
+                },
+            },
+        ),
+        None => db.diagnose(
+            &evidence,
+            &FixContext {
+                store_paths: &lookup,
+                verifier: &NoVerifier,
+            },
+        ),
+    };
     let mut report = Report::new(command, evidence.environment);
+    if let Some(local) = &local {
+        report.extra.insert(
+            "resolved_locally".into(),
+            serde_json::json!(
+                local
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
     report.failure = evidence.failure;
     report.findings = evidence.findings;
     report.diagnoses = diagnoses;
     report.settle_status();
     fill_extra(&mut report, input, &text);
     Ok(report)
+}
+
+/// Files named in the text that exist here, resolved by the loader that would load them.
+struct LocalResolution {
+    context: LoaderContext,
+    files: Vec<PathBuf>,
+    broken_files: Vec<PathBuf>,
+}
+
+/// Where the paths in the text exist on this machine, resolve them too: the loader then names
+/// every missing library at once, not just the first one the real loader stopped at. Only
+/// with a loader that is really the one the text's python used: that python's, when it is
+/// here; the host's, unless the text shows a Nix-store python that is not here.
+fn resolve_local_files(evidence: &mut Evidence, request: &Request) -> Option<LocalResolution> {
+    let mut files: Vec<PathBuf> = evidence
+        .findings
+        .iter()
+        .filter_map(|f| f.required_by.as_deref())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && package::has_elf_magic(p))
+        .collect();
+    files.extend(packages_in_frames(evidence.failure.as_ref()));
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        return None;
+    }
+    let python = &evidence.environment.python;
+    let context = match python.executable.as_deref().map(Path::new) {
+        Some(exe) if exe.exists() => LoaderContext::for_interpreter(exe, request).ok()?,
+        _ if python.kind == PythonKind::NixStore => return None,
+        _ => LoaderContext::host(request).ok()?,
+    };
+    let objects = resolve_all(context.clone(), &files);
+    let found = loader::findings(&objects);
+    // A loader finding says more (who needs it, where the loader looked) than the text.
+    evidence.findings.retain(|t| {
+        !found
+            .iter()
+            .any(|e| e.kind == t.kind && e.library == t.library && !e.latent)
+    });
+    for finding in found {
+        if !evidence.findings.contains(&finding) {
+            evidence.findings.push(finding);
+        }
+    }
+    Some(LocalResolution {
+        broken_files: files_with_missing(&objects),
+        context,
+        files,
+    })
+}
+
+/// The ELF files of the installed packages the traceback went through (`…/site-packages/numpy/
+/// _core/multiarray.py` → every ELF file of numpy and numpy.libs), when they are on this machine.
+fn packages_in_frames(failure: Option<&Failure>) -> Vec<PathBuf> {
+    let Some(failure) = failure else {
+        return Vec::new();
+    };
+    let mut packages: Vec<(String, String)> = failure
+        .chain
+        .iter()
+        .flat_map(|link| &link.frames)
+        .filter_map(|frame| site_and_package(&frame.file))
+        .collect();
+    packages.sort();
+    packages.dedup();
+    packages
+        .into_iter()
+        .filter_map(|(site, top)| package::locate(&top, &[site], Path::new("/")))
+        .flat_map(|found| found.elf_files)
+        .collect()
+}
+
+/// `/…/site-packages/numpy/_core/x.py` → (`/…/site-packages`, `numpy`), when that exists here.
+fn site_and_package(file: &str) -> Option<(String, String)> {
+    let (site, rest) = ["/site-packages/", "/dist-packages/"]
+        .iter()
+        .find_map(|marker| {
+            file.split_once(marker)
+                .map(|(a, b)| (format!("{a}{}", marker.trim_end_matches('/')), b))
+        })?;
+    let top = rest
+        .split('/')
+        .next()
+        .filter(|t| !t.is_empty() && !t.ends_with(".py"))?;
+    Path::new(&site)
+        .join(top)
+        .is_dir()
+        .then(|| (site, top.to_string()))
 }
 
 fn evidence_of(text: &TextEvidence) -> Evidence {
