@@ -12,7 +12,7 @@ use crate::report::text::{shorten_path, wrap};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     match report.status {
-        Status::Ok => writeln!(out, "{} no problem found", style.green("✓"))?,
+        Status::Ok => writeln!(out, "{} {}", style.green("✓"), ok_verdict(report))?,
         Status::Problems => {
             for (i, diagnosis) in report.diagnoses.iter().enumerate() {
                 if i > 0 {
@@ -25,6 +25,40 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
         Status::Undiagnosed => undiagnosed(report, style, out)?,
     }
     warnings(&report.findings, style, out)
+}
+
+/// One line that says what was checked: for `check`, each module and how many ELF files of it
+/// were resolved; otherwise just that nothing is wrong.
+fn ok_verdict(report: &Report) -> String {
+    let modules = report.extra.get("modules").and_then(|m| m.as_array());
+    let Some(modules) = modules.filter(|m| !m.is_empty()) else {
+        return "no problem found".into();
+    };
+    let python = report
+        .environment
+        .python
+        .version
+        .as_deref()
+        .map(|v| format!(" (python {v})"))
+        .unwrap_or_default();
+    let parts: Vec<String> = modules
+        .iter()
+        .map(|m| {
+            let name = m["module"].as_str().unwrap_or("?");
+            let files = m["elf_files"].as_u64().unwrap_or(0);
+            let verb = if m["imported"].as_bool() == Some(true) {
+                "imports"
+            } else {
+                "resolves"
+            };
+            match files {
+                0 => format!("{name} {verb} fine"),
+                1 => format!("{name} {verb} fine; its 1 ELF file resolves"),
+                n => format!("{name} {verb} fine; all {n} of its ELF files resolve"),
+            }
+        })
+        .collect();
+    format!("{}{python}", parts.join("; "))
 }
 
 fn diagnosis_block(
