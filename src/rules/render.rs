@@ -184,6 +184,13 @@ impl<'a> Subject<'a> {
                 .and_then(|f| f.newest_available.clone())
                 .unwrap_or("an older version".into()),
             "python" => python.executable.clone().unwrap_or("python3".into()),
+            "base_python" => match (&python.base_prefix, &python.version) {
+                (Some(base), Some(version)) => {
+                    let minor: Vec<&str> = version.split('.').take(2).collect();
+                    format!("{base}/bin/python{}", minor.join("."))
+                }
+                _ => python.executable.clone().unwrap_or("python3".into()),
+            },
             "python_attr" => python
                 .nix_attribute
                 .clone()

@@ -37,6 +37,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ),
     ("python", "the interpreter's path (else `python3`)"),
     (
+        "base_python",
+        "the venv's base interpreter (`<base prefix>/bin/python3.12`), else the interpreter",
+    ),
+    (
         "python_attr",
         "the nixpkgs attribute of this python (`python312`, else `python3`)",
     ),
