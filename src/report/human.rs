@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use crate::evidence::Finding;
 use crate::outcome::{Diagnosis, Fix, Report, Status, Verification};
 use crate::report::Style;
-use crate::report::text::{shorten_path, wrap};
+use crate::report::text::{shorten_path, wrap, wrap_titled};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     match report.status {
@@ -112,17 +112,38 @@ fn hidden_by(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<
     let Some(failure) = &report.failure else {
         return Ok(());
     };
+    let width = usize::from(style.width).clamp(40, 100);
     for m in &failure.misleading {
+        // Both labels are 11 columns wide after their indent; wrapped text hangs under the text.
         let shown = m.shown.lines().next().unwrap_or("").trim();
-        writeln!(out, "  {} {shown}", style.yellow("hidden by:"))?;
+        quoted(&style.yellow("hidden by:"), 2, shown, width, out)?;
         let hidden = m.hidden_cause.lines().next().unwrap_or("").trim();
-        writeln!(out, "     {} {hidden}", style.dim("it hid:"))?;
+        quoted(&style.dim("it hid:"), 5, hidden, width, out)?;
         if m.root_missing {
             writeln!(
                 out,
                 "             {}",
                 style.dim("(the real error is not in this text)")
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// `label` (10 or 7 columns) at `indent`, then `text` wrapped under itself at column 13.
+fn quoted(
+    label: &str,
+    indent: usize,
+    text: &str,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    const TEXT_COLUMN: usize = 13;
+    for (i, line) in wrap(text, width - TEXT_COLUMN).into_iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{:indent$}{label} {line}", "")?;
+        } else {
+            writeln!(out, "{:TEXT_COLUMN$}{line}", "")?;
         }
     }
     Ok(())
@@ -135,13 +156,25 @@ fn fix_block(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "  {} {}  {}  {}",
-        style.green(&format!("help {n}:")),
-        style.bold(&fix.title),
+    let plain = Style {
+        color: false,
+        ..*style
+    };
+    let tail_plain = format!("  [{}]  {}", fix.id, mark(fix.verified, &plain));
+    let tail = format!(
+        "  {}  {}",
         style.dim(&format!("[{}]", fix.id)),
         mark(fix.verified, style)
+    );
+    let heading = format!("help {n}:");
+    titled(
+        &heading,
+        &fix.title,
+        &tail,
+        tail_plain.chars().count(),
+        width,
+        style,
+        out,
     )?;
     if let Some(snippet) = &fix.snippet {
         for line in snippet.lines() {
@@ -157,6 +190,39 @@ fn fix_block(
             let lead = if i == 0 { "note:" } else { "     " };
             writeln!(out, "    {} {line}", style.dim(lead))?;
         }
+    }
+    Ok(())
+}
+
+/// `  help N: title  tail`, the title wrapped under itself and the tail moved to a line of its
+/// own when the last title line has no room for it. Shared with the rule report.
+pub fn titled(
+    heading: &str,
+    title: &str,
+    tail: &str,
+    tail_len: usize,
+    width: usize,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let lead = 2 + heading.chars().count() + 1;
+    let (lines, tail_own_line) = wrap_titled(title, lead, tail_len, width);
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        let tail_here = if i == last && !tail_own_line {
+            tail
+        } else {
+            ""
+        };
+        if i == 0 {
+            let heading = style.green(heading);
+            writeln!(out, "  {heading} {}{tail_here}", style.bold(line))?;
+        } else {
+            writeln!(out, "{:lead$}{}{tail_here}", "", style.bold(line))?;
+        }
+    }
+    if tail_own_line {
+        writeln!(out, "{:lead$}{}", "", tail.trim_start())?;
     }
     Ok(())
 }

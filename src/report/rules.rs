@@ -115,13 +115,11 @@ fn one_rule(
         writeln!(out)?;
     }
     for (n, fix) in rule.fixes.iter().enumerate() {
-        writeln!(
-            out,
-            "  {} {}  {}",
-            style.green(&format!("help {}:", n + 1)),
-            style.bold(&fix.title),
-            style.dim(&fix_facts(fix))
-        )?;
+        let facts = fix_facts(fix);
+        let tail = format!("  {}", style.dim(&facts));
+        let heading = format!("help {}:", n + 1);
+        let tail_len = facts.chars().count() + 2;
+        crate::report::human::titled(&heading, &fix.title, &tail, tail_len, width, style, out)?;
         if let Some(snippet) = &fix.snippet {
             for line in snippet.trim_end().lines() {
                 writeln!(out, "      {line}")?;
