@@ -114,11 +114,13 @@ fn hidden_by(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<
     };
     let width = usize::from(style.width).clamp(40, 100);
     for m in &failure.misleading {
-        // Both labels are 11 columns wide after their indent; wrapped text hangs under the text.
+        // Both labels end at column 12; wrapped text hangs under the text.
         let shown = m.shown.lines().next().unwrap_or("").trim();
-        quoted(&style.yellow("hidden by:"), 2, shown, width, out)?;
+        let lead = format!("  {}", style.yellow("hidden by:"));
+        hanging(&lead, 12, shown, width, out)?;
         let hidden = m.hidden_cause.lines().next().unwrap_or("").trim();
-        quoted(&style.dim("it hid:"), 5, hidden, width, out)?;
+        let lead = format!("     {}", style.dim("it hid:"));
+        hanging(&lead, 12, hidden, width, out)?;
         if m.root_missing {
             writeln!(
                 out,
@@ -130,20 +132,24 @@ fn hidden_by(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<
     Ok(())
 }
 
-/// `label` (10 or 7 columns) at `indent`, then `text` wrapped under itself at column 13.
-fn quoted(
-    label: &str,
-    indent: usize,
+/// `lead` (`lead_len` columns wide as printed without colour), then `text` wrapped so that
+/// continuation lines hang under the text's first column.
+fn hanging(
+    lead: &str,
+    lead_len: usize,
     text: &str,
     width: usize,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    const TEXT_COLUMN: usize = 13;
-    for (i, line) in wrap(text, width - TEXT_COLUMN).into_iter().enumerate() {
+    let column = lead_len + 1;
+    for (i, line) in wrap(text, width.saturating_sub(column).max(20))
+        .into_iter()
+        .enumerate()
+    {
         if i == 0 {
-            writeln!(out, "{:indent$}{label} {line}", "")?;
+            writeln!(out, "{lead} {line}")?;
         } else {
-            writeln!(out, "{:TEXT_COLUMN$}{line}", "")?;
+            writeln!(out, "{:column$}{line}", "")?;
         }
     }
     Ok(())
@@ -287,8 +293,9 @@ fn uncovered_findings(report: &Report, style: &Style, out: &mut dyn Write) -> io
     if !rest.is_empty() {
         writeln!(out)?;
     }
+    let width = usize::from(style.width).clamp(40, 100);
     for f in rest {
-        writeln!(out, "{} {}", style.dim("also found:"), f.detail)?;
+        hanging(&style.dim("also found:"), 11, &f.detail, width, out)?;
     }
     Ok(())
 }
@@ -296,6 +303,7 @@ fn uncovered_findings(report: &Report, style: &Style, out: &mut dyn Write) -> io
 /// Advisory findings: true today, but fragile (found only through LD_LIBRARY_PATH, or only
 /// because another module loaded the library first).
 fn warnings(findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let width = usize::from(style.width).clamp(40, 100);
     let latent: Vec<&Finding> = findings.iter().filter(|f| f.latent).collect();
     if !latent.is_empty() {
         writeln!(out)?;
@@ -306,7 +314,8 @@ fn warnings(findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Res
             .as_deref()
             .map(|p| format!(" ({})", shorten_path(p)))
             .unwrap_or_default();
-        writeln!(out, "{} {}{by}", style.yellow("warning:"), f.detail)?;
+        let text = format!("{}{by}", f.detail);
+        hanging(&style.yellow("warning:"), 8, &text, width, out)?;
     }
     Ok(())
 }
