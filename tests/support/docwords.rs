@@ -16,6 +16,8 @@ pub struct Marker {
     pub exit: Option<i32>,
     pub keys: Vec<String>,
     pub stdin: Option<String>,
+    /// `env=NAME=VALUE`: extra variables for the command.
+    pub env: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -132,6 +134,10 @@ fn parse_marker(line: &str) -> Result<Marker, String> {
             }
             Some(("key", k)) => marker.keys.push(k.to_string()),
             Some(("stdin", f)) => marker.stdin = Some(f.to_string()),
+            Some(("env", kv)) => {
+                let (k, v) = kv.split_once('=').ok_or("env= needs NAME=VALUE")?;
+                marker.env.push((k.to_string(), v.to_string()));
+            }
             _ => return Err(format!("unknown docs-test word {word:?}")),
         }
     }
