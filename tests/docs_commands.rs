@@ -127,6 +127,15 @@ fn check_command(
         return None;
     };
     let documented = normalise(&command.output.join("\n"));
+    // A branch may document a command that lands with another branch (scan): say so loudly
+    // rather than fail; once it is merged the block is checked like any other.
+    if ran.code == 2 && ran.text.contains("is not implemented yet") {
+        eprintln!(
+            "SKIPPED {place}: `{}` is not implemented on this branch",
+            command.text
+        );
+        return None;
+    }
     match marker.exit {
         Some(code) if code != ran.code => failures.push(format!(
             "{place}: `{}` exited {} (documented {code}):\n{}",
