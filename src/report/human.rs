@@ -35,26 +35,34 @@ fn diagnosis_block(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let several = d.libraries.len() > 1;
+    let width = usize::from(style.width).clamp(40, 100);
     let needed_by = d
         .required_by
         .as_deref()
         .filter(|_| !several)
-        .map(|p| format!(" — needed by {}", shorten_path(p)))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "{} {} {}{needed_by}",
-        style.red("✗"),
-        style.red("problem:"),
-        style.bold(&d.summary)
-    )?;
+        .map(|p| format!("needed by {}", shorten_path(p)));
+    let verdict = format!("✗ problem: {}", d.summary);
+    let one_line = needed_by
+        .as_ref()
+        .is_none_or(|n| verdict.chars().count() + 3 + n.chars().count() <= width);
+    let lead = format!("{} {}", style.red("✗"), style.red("problem:"));
+    if one_line {
+        let tail = needed_by.map(|n| format!(" — {n}")).unwrap_or_default();
+        writeln!(out, "{lead} {}{tail}", style.bold(&d.summary))?;
+    } else {
+        // Too long for one line: the summary wraps under itself, the file gets its own line.
+        for (i, line) in wrap(&d.summary, width - 11).into_iter().enumerate() {
+            let lead = if i == 0 { lead.as_str() } else { "          " };
+            writeln!(out, "{lead} {}", style.bold(&line))?;
+        }
+        writeln!(out, "    {}", needed_by.unwrap_or_default())?;
+    }
     if several {
         per_library(report, d, style, out)?;
     }
     if first {
         hidden_by(report, style, out)?;
     }
-    let width = usize::from(style.width).clamp(40, 100);
     writeln!(out)?;
     for paragraph in d.explanation.split("\n\n") {
         for line in wrap(paragraph, width - 2) {

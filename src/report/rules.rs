@@ -102,8 +102,16 @@ fn one_rule(
         rule.status.as_str(),
         rule.priority
     )?;
-    writeln!(out, "  {} {}", field("when:"), when_text(&rule.when))?;
-    writeln!(out, "  {} {}", field("summary:"), rule.summary)?;
+    // The label column is 12 wide; long values wrap under themselves.
+    for (label, value) in [
+        ("when:", when_text(&rule.when)),
+        ("summary:", rule.summary.clone()),
+    ] {
+        for (i, line) in wrap(&value, width - 12).into_iter().enumerate() {
+            let lead = if i == 0 { field(label) } else { " ".repeat(9) };
+            writeln!(out, "  {lead} {line}")?;
+        }
+    }
     if let Some(file) = file {
         writeln!(out, "  {} {file}", field("file:"))?;
     }
