@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use crate::evidence::Finding;
 use crate::outcome::{Diagnosis, Fix, Report, Status, Verification};
 use crate::report::Style;
-use crate::report::text::{shorten_path, wrap};
+use crate::report::text::{shorten_path, wrap, wrap_titled};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     match report.status {
@@ -69,26 +69,34 @@ fn diagnosis_block(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let several = d.libraries.len() > 1;
+    let width = usize::from(style.width).clamp(40, 100);
     let needed_by = d
         .required_by
         .as_deref()
         .filter(|_| !several)
-        .map(|p| format!(" — needed by {}", shorten_path(p)))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "{} {} {}{needed_by}",
-        style.red("✗"),
-        style.red("problem:"),
-        style.bold(&d.summary)
-    )?;
+        .map(|p| format!("needed by {}", shorten_path(p)));
+    let verdict = format!("✗ problem: {}", d.summary);
+    let one_line = needed_by
+        .as_ref()
+        .is_none_or(|n| verdict.chars().count() + 3 + n.chars().count() <= width);
+    let lead = format!("{} {}", style.red("✗"), style.red("problem:"));
+    if one_line {
+        let tail = needed_by.map(|n| format!(" — {n}")).unwrap_or_default();
+        writeln!(out, "{lead} {}{tail}", style.bold(&d.summary))?;
+    } else {
+        // Too long for one line: the summary wraps under itself, the file gets its own line.
+        for (i, line) in wrap(&d.summary, width - 11).into_iter().enumerate() {
+            let lead = if i == 0 { lead.as_str() } else { "          " };
+            writeln!(out, "{lead} {}", style.bold(&line))?;
+        }
+        writeln!(out, "    {}", needed_by.unwrap_or_default())?;
+    }
     if several {
         per_library(report, d, style, out)?;
     }
     if first {
         hidden_by(report, style, out)?;
     }
-    let width = usize::from(style.width).clamp(40, 100);
     writeln!(out)?;
     for paragraph in d.explanation.split("\n\n") {
         for line in wrap(paragraph, width - 2) {
@@ -146,17 +154,44 @@ fn hidden_by(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<
     let Some(failure) = &report.failure else {
         return Ok(());
     };
+    let width = usize::from(style.width).clamp(40, 100);
     for m in &failure.misleading {
+        // Both labels end at column 12; wrapped text hangs under the text.
         let shown = m.shown.lines().next().unwrap_or("").trim();
-        writeln!(out, "  {} {shown}", style.yellow("hidden by:"))?;
+        let lead = format!("  {}", style.yellow("hidden by:"));
+        hanging(&lead, 12, shown, width, out)?;
         let hidden = m.hidden_cause.lines().next().unwrap_or("").trim();
-        writeln!(out, "     {} {hidden}", style.dim("it hid:"))?;
+        let lead = format!("     {}", style.dim("it hid:"));
+        hanging(&lead, 12, hidden, width, out)?;
         if m.root_missing {
             writeln!(
                 out,
                 "             {}",
                 style.dim("(the real error is not in this text)")
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// `lead` (`lead_len` columns wide as printed without colour), then `text` wrapped so that
+/// continuation lines hang under the text's first column.
+fn hanging(
+    lead: &str,
+    lead_len: usize,
+    text: &str,
+    width: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let column = lead_len + 1;
+    for (i, line) in wrap(text, width.saturating_sub(column).max(20))
+        .into_iter()
+        .enumerate()
+    {
+        if i == 0 {
+            writeln!(out, "{lead} {line}")?;
+        } else {
+            writeln!(out, "{:column$}{line}", "")?;
         }
     }
     Ok(())
@@ -169,13 +204,25 @@ fn fix_block(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "  {} {}  {}  {}",
-        style.green(&format!("help {n}:")),
-        style.bold(&fix.title),
+    let plain = Style {
+        color: false,
+        ..*style
+    };
+    let tail_plain = format!("  [{}]  {}", fix.id, mark(fix.verified, &plain));
+    let tail = format!(
+        "  {}  {}",
         style.dim(&format!("[{}]", fix.id)),
         mark(fix.verified, style)
+    );
+    let heading = format!("help {n}:");
+    titled(
+        &heading,
+        &fix.title,
+        &tail,
+        tail_plain.chars().count(),
+        width,
+        style,
+        out,
     )?;
     if let Some(snippet) = &fix.snippet {
         for line in snippet.lines() {
@@ -191,6 +238,39 @@ fn fix_block(
             let lead = if i == 0 { "note:" } else { "     " };
             writeln!(out, "    {} {line}", style.dim(lead))?;
         }
+    }
+    Ok(())
+}
+
+/// `  help N: title  tail`, the title wrapped under itself and the tail moved to a line of its
+/// own when the last title line has no room for it. Shared with the rule report.
+pub fn titled(
+    heading: &str,
+    title: &str,
+    tail: &str,
+    tail_len: usize,
+    width: usize,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let lead = 2 + heading.chars().count() + 1;
+    let (lines, tail_own_line) = wrap_titled(title, lead, tail_len, width);
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        let tail_here = if i == last && !tail_own_line {
+            tail
+        } else {
+            ""
+        };
+        if i == 0 {
+            let heading = style.green(heading);
+            writeln!(out, "  {heading} {}{tail_here}", style.bold(line))?;
+        } else {
+            writeln!(out, "{:lead$}{}{tail_here}", "", style.bold(line))?;
+        }
+    }
+    if tail_own_line {
+        writeln!(out, "{:lead$}{}", "", tail.trim_start())?;
     }
     Ok(())
 }
@@ -255,8 +335,9 @@ fn uncovered_findings(report: &Report, style: &Style, out: &mut dyn Write) -> io
     if !rest.is_empty() {
         writeln!(out)?;
     }
+    let width = usize::from(style.width).clamp(40, 100);
     for f in rest {
-        writeln!(out, "{} {}", style.dim("also found:"), f.detail)?;
+        hanging(&style.dim("also found:"), 11, &f.detail, width, out)?;
     }
     Ok(())
 }
@@ -264,6 +345,7 @@ fn uncovered_findings(report: &Report, style: &Style, out: &mut dyn Write) -> io
 /// Advisory findings: true today, but fragile (found only through LD_LIBRARY_PATH, or only
 /// because another module loaded the library first).
 fn warnings(findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let width = usize::from(style.width).clamp(40, 100);
     let latent: Vec<&Finding> = findings.iter().filter(|f| f.latent).collect();
     if !latent.is_empty() {
         writeln!(out)?;
@@ -274,7 +356,8 @@ fn warnings(findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Res
             .as_deref()
             .map(|p| format!(" ({})", shorten_path(p)))
             .unwrap_or_default();
-        writeln!(out, "{} {}{by}", style.yellow("warning:"), f.detail)?;
+        let text = format!("{}{by}", f.detail);
+        hanging(&style.yellow("warning:"), 8, &text, width, out)?;
     }
     Ok(())
 }

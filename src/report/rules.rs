@@ -102,8 +102,16 @@ fn one_rule(
         rule.status.as_str(),
         rule.priority
     )?;
-    writeln!(out, "  {} {}", field("when:"), when_text(&rule.when))?;
-    writeln!(out, "  {} {}", field("summary:"), rule.summary)?;
+    // The label column is 12 wide; long values wrap under themselves.
+    for (label, value) in [
+        ("when:", when_text(&rule.when)),
+        ("summary:", rule.summary.clone()),
+    ] {
+        for (i, line) in wrap(&value, width - 12).into_iter().enumerate() {
+            let lead = if i == 0 { field(label) } else { " ".repeat(9) };
+            writeln!(out, "  {lead} {line}")?;
+        }
+    }
     if let Some(file) = file {
         writeln!(out, "  {} {file}", field("file:"))?;
     }
@@ -115,13 +123,11 @@ fn one_rule(
         writeln!(out)?;
     }
     for (n, fix) in rule.fixes.iter().enumerate() {
-        writeln!(
-            out,
-            "  {} {}  {}",
-            style.green(&format!("help {}:", n + 1)),
-            style.bold(&fix.title),
-            style.dim(&fix_facts(fix))
-        )?;
+        let facts = fix_facts(fix);
+        let tail = format!("  {}", style.dim(&facts));
+        let heading = format!("help {}:", n + 1);
+        let tail_len = facts.chars().count() + 2;
+        crate::report::human::titled(&heading, &fix.title, &tail, tail_len, width, style, out)?;
         if let Some(snippet) = &fix.snippet {
             for line in snippet.trim_end().lines() {
                 writeln!(out, "      {line}")?;

@@ -21,6 +21,16 @@ pub fn wrap(paragraph: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// A heading of `lead` columns, then `title` wrapped to `width` with continuation lines under
+/// the title, then a `tail` of `tail_len` columns (tags, marks) on the last line when it fits,
+/// else on a line of its own. Returns the title's lines and whether the tail needs its own line.
+pub fn wrap_titled(title: &str, lead: usize, tail_len: usize, width: usize) -> (Vec<String>, bool) {
+    let room = width.saturating_sub(lead).max(20);
+    let lines = wrap(title, room);
+    let last = lines.last().map_or(0, |l| l.chars().count());
+    (lines, last + tail_len > room)
+}
+
 /// A file inside a venv shown from its package down (`numpy/_core/_multiarray_umath…so`).
 pub fn shorten_path(path: &str) -> &str {
     ["site-packages/", "dist-packages/"]
@@ -41,6 +51,19 @@ mod tests {
             wrap("a /very/long/path b", 4),
             ["a", "/very/long/path", "b"]
         );
+    }
+
+    #[test]
+    fn titled_lines_keep_the_tail_when_it_fits() {
+        assert_eq!(
+            wrap_titled("a b", 2, 3, 30),
+            (vec!["a b".to_string()], false)
+        );
+        let (lines, own_line) = wrap_titled("aaaa bbbb cccc dddd eeee", 5, 10, 25);
+        assert_eq!(lines, ["aaaa bbbb cccc dddd", "eeee"]);
+        assert!(!own_line);
+        let (_, own_line) = wrap_titled("aaaa bbbb cccc dddd", 5, 10, 25);
+        assert!(own_line);
     }
 
     #[test]
