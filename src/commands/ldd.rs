@@ -1,10 +1,105 @@
-//! `pydoctor ldd`.
+//! `pydoctor ldd`: resolve files the way a loader would (the host's, or `--python`'s) and
+//! return the trees, the findings and the loader facts. Prints nothing.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use crate::cli::LddArgs;
 use crate::error::Result;
-use crate::outcome::Report;
+use crate::evidence::{EnvSource, Environment};
+use crate::loader::report::{NeededLibrary, ResolvedObject};
+use crate::loader::{self, LoaderContext, Resolver};
+use crate::outcome::{Command, Report, Status};
 use crate::request::Request;
 
-pub fn run(_args: &LddArgs, _request: &Request) -> Result<Report> {
-    Err(super::not_implemented("ldd"))
+pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
+    let ctx = match &args.python {
+        Some(python) => LoaderContext::for_interpreter(python, request)?,
+        None => LoaderContext::host(request)?,
+    };
+    let environment = environment_of(&ctx, args, request);
+    let loader_facts = loader_facts(&ctx);
+    let resolver = Resolver::new(ctx);
+    let mut objects: Vec<ResolvedObject> =
+        args.files.par_iter().map(|f| resolver.resolve(f)).collect();
+    if args.all {
+        objects.iter_mut().for_each(unfold);
+    }
+    let mut report = Report::new(Command::Ldd, environment);
+    report.findings = loader::findings(&objects);
+    report.status = if report.findings.iter().any(|f| !f.latent) {
+        Status::Problems
+    } else {
+        Status::Ok
+    };
+    report.objects = Some(objects);
+    report.extra.insert("loader".into(), loader_facts);
+    Ok(report)
+}
+
+fn environment_of(ctx: &LoaderContext, args: &LddArgs, request: &Request) -> Environment {
+    let mut env = Environment {
+        source: EnvSource::Probed,
+        ld_library_path: request.ld_library_path().unwrap_or_default(),
+        store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
+        ..Environment::default()
+    };
+    env.python.executable = args
+        .python
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
+    env.python.loader = ctx
+        .interpreter
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
+    env.python.loader_flavor = ctx.flavor;
+    env
+}
+
+fn loader_facts(ctx: &LoaderContext) -> serde_json::Value {
+    serde_json::json!({
+        "interpreter": ctx.interpreter,
+        "flavor": ctx.flavor.as_str(),
+        "glibc_version": ctx.glibc_version,
+        "default_dirs": ctx.default_dirs,
+        "cache_path": ctx.cache_path,
+        "hwcaps_subdirs": ctx.subdirs,
+        "main_program": ctx.main_program,
+        "preloaded": ctx.preloaded.iter().map(|p| &p.path).collect::<Vec<_>>(),
+    })
+}
+
+/// `--all`: every repeated library gets a copy of the subtree listed where it first appeared.
+fn unfold(object: &mut ResolvedObject) {
+    let mut first: HashMap<String, Vec<NeededLibrary>> = HashMap::new();
+    collect(&object.needed, &mut first);
+    fill(&mut object.needed, &first, 0);
+}
+
+fn collect(libs: &[NeededLibrary], first: &mut HashMap<String, Vec<NeededLibrary>>) {
+    for lib in libs {
+        if let (Some(path), false) = (&lib.path, lib.repeated) {
+            first
+                .entry(path.clone())
+                .or_insert_with(|| lib.needed.clone());
+            collect(&lib.needed, first);
+        }
+    }
+}
+
+fn fill(libs: &mut [NeededLibrary], first: &HashMap<String, Vec<NeededLibrary>>, depth: usize) {
+    // Depth bound: a dependency cycle is folded at the point where it closes.
+    if depth > 64 {
+        return;
+    }
+    for lib in libs {
+        if lib.repeated
+            && let Some(sub) = lib.path.as_ref().and_then(|p| first.get(p))
+        {
+            lib.needed = sub.clone();
+            lib.repeated = false;
+        }
+        fill(&mut lib.needed, first, depth + 1);
+    }
 }

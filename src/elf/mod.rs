@@ -1,1 +1,562 @@
 //! ELF files read (goblin, from a memory map) into small owned summaries.
+//!
+//! This module owns two questions about a file: would ld.so's `open_verify` accept it
+//! ([`check_header`]), and what does its dynamic section say ([`ElfSummary`]). It reads only
+//! the ELF header, the program headers, the dynamic segment, its string table and the version
+//! tables they point to, so a 200 MB library costs a few pages. It does not search for
+//! libraries (that is `loader/`) and never panics on a malformed file: errors are data.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use goblin::container::{Container, Ctx, Endian};
+use goblin::elf::dynamic::{
+    DF_1_NODEFLIB, DT_FLAGS_1, DT_NEEDED, DT_NULL, DT_RPATH, DT_RUNPATH, DT_SONAME, DT_STRSZ,
+    DT_STRTAB, DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM, Dyn,
+};
+use goblin::elf::header::{
+    EI_ABIVERSION, EI_CLASS, EI_DATA, EI_OSABI, EI_VERSION, ELFCLASS32, ELFCLASS64, ELFDATA2LSB,
+    ELFDATA2MSB, ELFMAG, ET_DYN, ET_EXEC, EV_CURRENT, SELFMAG,
+};
+use goblin::elf::program_header::{
+    PF_X, PT_DYNAMIC, PT_GNU_STACK, PT_INTERP, PT_LOAD, ProgramHeader,
+};
+use serde::{Deserialize, Serialize};
+
+/// `EM_X86_64`.
+pub const EM_X86_64: u16 = 62;
+/// `EM_386`.
+pub const EM_386: u16 = 3;
+/// `EM_AARCH64`.
+pub const EM_AARCH64: u16 = 183;
+
+/// Upper bounds that keep a hostile file from making us loop or allocate without end.
+const MAX_DYN_ENTRIES: usize = 1 << 16;
+const MAX_VERSION_ENTRIES: usize = 1 << 12;
+
+/// 32- or 64-bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElfClass {
+    Elf32,
+    Elf64,
+}
+
+impl ElfClass {
+    /// The name ld.so uses in "wrong ELF class: ELFCLASS32".
+    pub fn loader_name(self) -> &'static str {
+        match self {
+            ElfClass::Elf32 => "ELFCLASS32",
+            ElfClass::Elf64 => "ELFCLASS64",
+        }
+    }
+}
+
+/// What the loader accepts: class and machine of the process it runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub class: ElfClass,
+    pub machine: u16,
+}
+
+impl Target {
+    /// x86-64, the only target the tests run on.
+    pub const X86_64: Target = Target {
+        class: ElfClass::Elf64,
+        machine: EM_X86_64,
+    };
+}
+
+/// ld.so's `open_verify` verdict on a file's first bytes (loader-facts A4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderCheck {
+    /// Loadable by this loader.
+    Accept,
+    /// Other class: skipped, the search continues; remembered for the error message.
+    WrongClass(ElfClass),
+    /// Other machine: skipped silently, the search continues.
+    WrongMachine(u16),
+    /// Fatal for the loader: the search stops with this message.
+    Invalid(&'static str),
+}
+
+/// Check the ELF header the way `open_verify` does, from at least the first 64 bytes.
+pub fn check_header(bytes: &[u8], target: Target) -> HeaderCheck {
+    let ehdr_size = match target.class {
+        ElfClass::Elf32 => 52,
+        ElfClass::Elf64 => 64,
+    };
+    if bytes.len() < ehdr_size {
+        return HeaderCheck::Invalid("file too short");
+    }
+    if &bytes[..SELFMAG] != ELFMAG {
+        return HeaderCheck::Invalid("invalid ELF header");
+    }
+    // Any class byte other than the loader's own is "the other class" to ld.so.
+    let class = match bytes[EI_CLASS] {
+        ELFCLASS64 => ElfClass::Elf64,
+        _ => ElfClass::Elf32,
+    };
+    if bytes[EI_CLASS] != ELFCLASS32 && bytes[EI_CLASS] != ELFCLASS64 || class != target.class {
+        return HeaderCheck::WrongClass(if target.class == ElfClass::Elf64 {
+            ElfClass::Elf32
+        } else {
+            ElfClass::Elf64
+        });
+    }
+    if bytes[EI_DATA] != ELFDATA2LSB {
+        return HeaderCheck::Invalid("ELF file data encoding not little-endian");
+    }
+    if bytes[EI_VERSION] != EV_CURRENT {
+        return HeaderCheck::Invalid("ELF file version ident does not match current one");
+    }
+    // ELFOSABI_SYSV (0) with ABI version 0, or ELFOSABI_GNU (3) with a small ABI version.
+    match (bytes[EI_OSABI], bytes[EI_ABIVERSION]) {
+        (0, 0) | (3, 0..=4) => {}
+        (0 | 3, _) => return HeaderCheck::Invalid("ELF file ABI version invalid"),
+        _ => return HeaderCheck::Invalid("ELF file OS ABI invalid"),
+    }
+    if bytes[EI_ABIVERSION + 1..16].iter().any(|b| *b != 0) {
+        return HeaderCheck::Invalid("nonzero padding in e_ident");
+    }
+    let e_type = u16::from_le_bytes([bytes[16], bytes[17]]);
+    let machine = u16::from_le_bytes([bytes[18], bytes[19]]);
+    let version = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+    if version != u32::from(EV_CURRENT) {
+        return HeaderCheck::Invalid("ELF file version does not match current one");
+    }
+    if machine != target.machine {
+        return HeaderCheck::WrongMachine(machine);
+    }
+    if e_type != ET_DYN && e_type != ET_EXEC {
+        return HeaderCheck::Invalid("only ET_DYN and ET_EXEC can be loaded");
+    }
+    let phentsize_at = if class == ElfClass::Elf64 { 54 } else { 42 };
+    let phentsize = u16::from_le_bytes([bytes[phentsize_at], bytes[phentsize_at + 1]]);
+    let expected = if class == ElfClass::Elf64 { 56 } else { 32 };
+    if phentsize != expected {
+        return HeaderCheck::Invalid("ELF file's phentsize not the expected size");
+    }
+    HeaderCheck::Accept
+}
+
+/// Read the first bytes of a file for [`check_header`] (ld.so reads a fixed-size buffer too).
+pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    let mut buf = vec![0u8; 64];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    buf.truncate(filled);
+    Ok(buf)
+}
+
+/// One `Elf_Verneed` entry: the versions this object needs from one library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionNeed {
+    /// The library, as named in the entry (the DT_NEEDED string).
+    pub file: String,
+    /// Version names (`GLIBC_2.34`), with whether the need is weak (VER_FLG_WEAK).
+    pub versions: Vec<NeededVersion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeededVersion {
+    pub name: String,
+    pub weak: bool,
+}
+
+/// What the loader needs to know about one ELF file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElfSummary {
+    pub class: ElfClass,
+    pub machine: u16,
+    /// `e_type` (ET_DYN = 3, ET_EXEC = 2).
+    pub elf_type: u16,
+    /// PT_INTERP.
+    pub interpreter: Option<String>,
+    /// No PT_GNU_STACK, or one with PF_X: the object asks for an executable stack (A10).
+    pub executable_stack: bool,
+    /// Has a PT_DYNAMIC segment.
+    pub dynamic: bool,
+    pub needed: Vec<String>,
+    pub soname: Option<String>,
+    /// DT_RPATH, as written (unexpanded). Kept even when DT_RUNPATH is present; the loader
+    /// ignores it then ([`ElfSummary::effective_rpath`]).
+    pub rpath: Option<String>,
+    pub runpath: Option<String>,
+    /// DF_1_NODEFLIB.
+    pub nodeflib: bool,
+    pub version_needs: Vec<VersionNeed>,
+    /// Version definitions (`.gnu.version_d`), the base entry (the soname) excluded.
+    pub version_defs: Vec<String>,
+}
+
+impl ElfSummary {
+    /// DT_RPATH as the loader uses it: ignored when DT_RUNPATH exists (loader-facts A2).
+    pub fn effective_rpath(&self) -> Option<&str> {
+        if self.runpath.is_some() {
+            None
+        } else {
+            self.rpath.as_deref()
+        }
+    }
+}
+
+/// Why a file could not be summarised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ElfError {
+    Io(String),
+    NotElf,
+    Malformed(String),
+}
+
+impl std::fmt::Display for ElfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ElfError::Io(e) => write!(f, "cannot read: {e}"),
+            ElfError::NotElf => f.write_str("not an ELF file"),
+            ElfError::Malformed(m) => write!(f, "malformed ELF: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ElfError {}
+
+/// Map a file and summarise it; only the pages holding headers and dynamic data are touched.
+pub fn read_summary(path: &Path) -> Result<ElfSummary, ElfError> {
+    let file = File::open(path).map_err(|e| ElfError::Io(e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| ElfError::Io(e.to_string()))?
+        .len();
+    if len < 16 {
+        return Err(ElfError::NotElf);
+    }
+    if !file
+        .metadata()
+        .map(|m| m.file_type().is_file())
+        .unwrap_or(false)
+    {
+        return Err(ElfError::Io("not a regular file".into()));
+    }
+    // SAFETY: the map is read-only and dropped before returning; a file truncated under us
+    // could SIGBUS, which is the accepted risk of every mmap-based reader (ld.so included).
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| ElfError::Io(e.to_string()))?;
+    parse_summary(&map)
+}
+
+/// Summarise an ELF image held in memory.
+pub fn parse_summary(bytes: &[u8]) -> Result<ElfSummary, ElfError> {
+    if bytes.len() < SELFMAG || &bytes[..SELFMAG] != ELFMAG {
+        return Err(ElfError::NotElf);
+    }
+    let header = goblin::elf::Elf::parse_header(bytes).map_err(malformed)?;
+    let class = match header.e_ident[EI_CLASS] {
+        ELFCLASS32 => ElfClass::Elf32,
+        ELFCLASS64 => ElfClass::Elf64,
+        c => return Err(ElfError::Malformed(format!("unknown class {c}"))),
+    };
+    let little = match header.e_ident[EI_DATA] {
+        ELFDATA2LSB => true,
+        ELFDATA2MSB => false,
+        d => return Err(ElfError::Malformed(format!("unknown data encoding {d}"))),
+    };
+    let ctx = Ctx::new(
+        if class == ElfClass::Elf64 {
+            Container::Big
+        } else {
+            Container::Little
+        },
+        if little { Endian::Little } else { Endian::Big },
+    );
+    let phnum = usize::from(header.e_phnum);
+    let phoff = usize::try_from(header.e_phoff).map_err(malformed)?;
+    let phdrs = ProgramHeader::parse(bytes, phoff, phnum, ctx).map_err(malformed)?;
+
+    let mut summary = ElfSummary {
+        class,
+        machine: header.e_machine,
+        elf_type: header.e_type,
+        interpreter: None,
+        executable_stack: true,
+        dynamic: false,
+        needed: Vec::new(),
+        soname: None,
+        rpath: None,
+        runpath: None,
+        nodeflib: false,
+        version_needs: Vec::new(),
+        version_defs: Vec::new(),
+    };
+    for ph in &phdrs {
+        match ph.p_type {
+            PT_INTERP => {
+                let start = ph.p_offset as usize;
+                let end = start.saturating_add(ph.p_filesz as usize);
+                if let Some(raw) = bytes.get(start..end.min(bytes.len())) {
+                    summary.interpreter = Some(c_string(raw));
+                }
+            }
+            PT_GNU_STACK => summary.executable_stack = ph.p_flags & PF_X != 0,
+            _ => {}
+        }
+    }
+    let Some(dyn_ph) = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else {
+        return Ok(summary);
+    };
+    summary.dynamic = true;
+    let dyns = read_dynamic(bytes, dyn_ph, ctx)?;
+    let image = Image {
+        bytes,
+        phdrs: &phdrs,
+        little,
+    };
+    let tag = |t: u64| dyns.iter().find(|d| d.d_tag == t).map(|d| d.d_val);
+    let strtab = tag(DT_STRTAB)
+        .and_then(|a| image.offset_of(a))
+        .ok_or_else(|| ElfError::Malformed("no dynamic string table".into()))?;
+    let strsz = tag(DT_STRSZ).unwrap_or(0) as usize;
+    let strings = Strings {
+        table: bytes
+            .get(strtab..strtab.saturating_add(strsz).min(bytes.len()))
+            .unwrap_or(&[]),
+    };
+    for d in &dyns {
+        match d.d_tag {
+            DT_NEEDED => summary.needed.push(strings.get(d.d_val)?),
+            DT_SONAME => summary.soname = Some(strings.get(d.d_val)?),
+            DT_RPATH => summary.rpath = Some(strings.get(d.d_val)?),
+            DT_RUNPATH => summary.runpath = Some(strings.get(d.d_val)?),
+            DT_FLAGS_1 => summary.nodeflib = d.d_val & DF_1_NODEFLIB != 0,
+            _ => {}
+        }
+    }
+    if let (Some(addr), Some(num)) = (tag(DT_VERNEED), tag(DT_VERNEEDNUM)) {
+        summary.version_needs = image.version_needs(addr, num as usize, &strings)?;
+    }
+    if let (Some(addr), Some(num)) = (tag(DT_VERDEF), tag(DT_VERDEFNUM)) {
+        summary.version_defs = image.version_defs(addr, num as usize, &strings)?;
+    }
+    Ok(summary)
+}
+
+fn malformed(e: impl std::fmt::Display) -> ElfError {
+    ElfError::Malformed(e.to_string())
+}
+
+fn c_string(raw: &[u8]) -> String {
+    let end = raw.iter().position(|b| *b == 0).unwrap_or(raw.len());
+    String::from_utf8_lossy(&raw[..end]).into_owned()
+}
+
+fn read_dynamic(bytes: &[u8], ph: &ProgramHeader, ctx: Ctx) -> Result<Vec<Dyn>, ElfError> {
+    use goblin::elf::dynamic::dyn32::Dyn as Dyn32;
+    use goblin::elf::dynamic::dyn64::Dyn as Dyn64;
+    let start = usize::try_from(ph.p_offset).map_err(malformed)?;
+    let size = usize::try_from(ph.p_filesz).map_err(malformed)?;
+    let end = start
+        .checked_add(size)
+        .filter(|e| *e <= bytes.len())
+        .ok_or_else(|| ElfError::Malformed("PT_DYNAMIC outside the file".into()))?;
+    let seg = &bytes[start..end];
+    let entsize = if ctx.container.is_big() { 16 } else { 8 };
+    let little = ctx.le == Endian::Little;
+    let mut out = Vec::new();
+    for chunk in seg.chunks_exact(entsize).take(MAX_DYN_ENTRIES) {
+        let d = if entsize == 16 {
+            let tag = read_u64(chunk, 0, little).unwrap_or(DT_NULL);
+            let val = read_u64(chunk, 8, little).unwrap_or(0);
+            Dyn::from(Dyn64 {
+                d_tag: tag,
+                d_val: val,
+            })
+        } else {
+            let tag = read_u32(chunk, 0, little).unwrap_or(0);
+            let val = read_u32(chunk, 4, little).unwrap_or(0);
+            Dyn::from(Dyn32 {
+                d_tag: tag,
+                d_val: val,
+            })
+        };
+        if d.d_tag == DT_NULL {
+            break;
+        }
+        out.push(d);
+    }
+    Ok(out)
+}
+
+fn read_u16(b: &[u8], at: usize, little: bool) -> Option<u16> {
+    let raw: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(if little {
+        u16::from_le_bytes(raw)
+    } else {
+        u16::from_be_bytes(raw)
+    })
+}
+
+fn read_u32(b: &[u8], at: usize, little: bool) -> Option<u32> {
+    let raw: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if little {
+        u32::from_le_bytes(raw)
+    } else {
+        u32::from_be_bytes(raw)
+    })
+}
+
+fn read_u64(b: &[u8], at: usize, little: bool) -> Option<u64> {
+    let raw: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(if little {
+        u64::from_le_bytes(raw)
+    } else {
+        u64::from_be_bytes(raw)
+    })
+}
+
+/// The dynamic string table.
+struct Strings<'a> {
+    table: &'a [u8],
+}
+
+impl Strings<'_> {
+    fn get(&self, offset: u64) -> Result<String, ElfError> {
+        let at = usize::try_from(offset).map_err(malformed)?;
+        let raw = self
+            .table
+            .get(at..)
+            .ok_or_else(|| ElfError::Malformed(format!("string offset {at} out of range")))?;
+        Ok(c_string(raw))
+    }
+}
+
+/// The file as the loader would map it: virtual addresses translated through PT_LOAD.
+struct Image<'a> {
+    bytes: &'a [u8],
+    phdrs: &'a [ProgramHeader],
+    little: bool,
+}
+
+impl Image<'_> {
+    fn offset_of(&self, vaddr: u64) -> Option<usize> {
+        let ph = self.phdrs.iter().find(|p| {
+            p.p_type == PT_LOAD
+                && vaddr >= p.p_vaddr
+                && vaddr < p.p_vaddr.saturating_add(p.p_filesz)
+        })?;
+        usize::try_from(vaddr - ph.p_vaddr + ph.p_offset).ok()
+    }
+
+    fn u16(&self, at: usize) -> Result<u16, ElfError> {
+        read_u16(self.bytes, at, self.little).ok_or_else(truncated_versions)
+    }
+
+    fn u32(&self, at: usize) -> Result<u32, ElfError> {
+        read_u32(self.bytes, at, self.little).ok_or_else(truncated_versions)
+    }
+
+    /// `Elf_Verneed` {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and
+    /// `Elf_Vernaux` {u32 hash, u16 flags, u16 other, u32 name, u32 next}; same in both classes.
+    fn version_needs(
+        &self,
+        addr: u64,
+        count: usize,
+        strings: &Strings,
+    ) -> Result<Vec<VersionNeed>, ElfError> {
+        let mut at = self.offset_of(addr).ok_or_else(truncated_versions)?;
+        let mut out = Vec::new();
+        for _ in 0..count.min(MAX_VERSION_ENTRIES) {
+            let cnt = self.u16(at + 2)?;
+            let file = strings.get(u64::from(self.u32(at + 4)?))?;
+            let mut aux = at.checked_add(self.u32(at + 8)? as usize);
+            let mut versions = Vec::new();
+            for _ in 0..usize::from(cnt).min(MAX_VERSION_ENTRIES) {
+                let Some(a) = aux else { break };
+                let flags = self.u16(a + 4)?;
+                let name = strings.get(u64::from(self.u32(a + 8)?))?;
+                versions.push(NeededVersion {
+                    name,
+                    weak: flags & 0x2 != 0,
+                });
+                let next = self.u32(a + 12)? as usize;
+                if next == 0 {
+                    break;
+                }
+                aux = a.checked_add(next);
+            }
+            out.push(VersionNeed { file, versions });
+            let next = self.u32(at + 12)? as usize;
+            if next == 0 {
+                break;
+            }
+            at = at.checked_add(next).ok_or_else(truncated_versions)?;
+        }
+        Ok(out)
+    }
+
+    /// `Elf_Verdef` {u16 version, u16 flags, u16 ndx, u16 cnt, u32 hash, u32 aux, u32 next},
+    /// `Elf_Verdaux` {u32 name, u32 next}. The VER_FLG_BASE entry names the file: skipped.
+    fn version_defs(
+        &self,
+        addr: u64,
+        count: usize,
+        strings: &Strings,
+    ) -> Result<Vec<String>, ElfError> {
+        let mut at = self.offset_of(addr).ok_or_else(truncated_versions)?;
+        let mut out = Vec::new();
+        for _ in 0..count.min(MAX_VERSION_ENTRIES) {
+            let flags = self.u16(at + 2)?;
+            let aux = at
+                .checked_add(self.u32(at + 12)? as usize)
+                .ok_or_else(truncated_versions)?;
+            if flags & 0x1 == 0 {
+                out.push(strings.get(u64::from(self.u32(aux)?))?);
+            }
+            let next = self.u32(at + 16)? as usize;
+            if next == 0 {
+                break;
+            }
+            at = at.checked_add(next).ok_or_else(truncated_versions)?;
+        }
+        Ok(out)
+    }
+}
+
+fn truncated_versions() -> ElfError {
+    ElfError::Malformed("version table out of range".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_not_elf_and_short_files_are_too_short() {
+        assert_eq!(
+            parse_summary(b"hello world, not elf"),
+            Err(ElfError::NotElf)
+        );
+        assert_eq!(
+            check_header(b"\x7fELF", Target::X86_64),
+            HeaderCheck::Invalid("file too short")
+        );
+        assert_eq!(
+            check_header(&[0u8; 64], Target::X86_64),
+            HeaderCheck::Invalid("invalid ELF header")
+        );
+    }
+
+    #[test]
+    fn every_truncation_of_a_real_library_is_an_error_or_a_summary_never_a_panic() {
+        let bytes = std::fs::read("/proc/self/exe").unwrap();
+        for len in (0..bytes.len().min(8192)).step_by(7) {
+            let _ = parse_summary(&bytes[..len]);
+            let _ = check_header(&bytes[..len], Target::X86_64);
+        }
+    }
+}

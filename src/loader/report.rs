@@ -1,4 +1,7 @@
 //! The resolution as data for the JSON contract's `objects` (design.md).
+//!
+//! design.md's fields (`path`, `needed`, `soname`, `found_via`, `tried`) keep their meaning;
+//! the others are additions, omitted from JSON when empty.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,11 +9,42 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedObject {
     pub path: String,
-    /// Why the file itself could not be examined (not an ELF, truncated, unreadable).
+    /// Why the file itself could not be examined (not an ELF, truncated, unreadable), or why
+    /// the loader would refuse it (wrong class or machine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// DT_NEEDED order, transitive below.
     pub needed: Vec<NeededLibrary>,
+    /// What the file's headers say, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elf: Option<ElfFacts>,
+    /// The file asks for an executable stack and the loader (glibc ≥ 2.41) refuses that.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub executable_stack: bool,
+    /// The loader that resolved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loader: Option<String>,
+}
+
+/// A short summary of an ELF file's headers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElfFacts {
+    /// "elf32" or "elf64".
+    pub class: String,
+    pub machine: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpath: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runpath: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nodeflib: bool,
+    /// No PT_GNU_STACK, or one marked executable.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub wants_executable_stack: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,12 +55,55 @@ pub struct NeededLibrary {
     /// Directories searched, in order, when not found.
     pub tried: Vec<String>,
     pub needed: Vec<NeededLibrary>,
+    /// The loader's error when the search stopped on a bad file, or only files of another
+    /// class were found ("wrong ELF class: ELFCLASS32").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Files with this name that the loader skipped (other class or machine).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejected>,
+    /// The ld.so.cache consulted when not found (not a directory, so not in `tried`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_searched: Option<String>,
+    /// Versions the requiring object needs from this library that it lacks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub version_problems: Vec<VersionProblem>,
+    /// Met before in this tree: its own `needed` is listed where it first appears.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub repeated: bool,
+    /// Found only through LD_LIBRARY_PATH, or only because an earlier import had loaded
+    /// it: without that, the loader would not find it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub latent: bool,
+    /// The library asks for an executable stack and the loader (glibc ≥ 2.41) refuses it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub executable_stack: bool,
+}
+
+/// A candidate file the loader passed over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A symbol version needed but not defined by the library that would be found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionProblem {
+    /// `GLIBCXX_3.4.30`.
+    pub version: String,
+    /// The object that needs it.
+    pub required_by: String,
+    /// The newest version of the same family (`GLIBCXX_3.4.28`) the library defines.
+    pub newest_available: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FoundVia {
     Rpath,
+    /// design.md spells this one with underscores.
+    #[serde(rename = "ld_library_path")]
     LdLibraryPath,
     Runpath,
     #[serde(rename = "ld.so.cache")]
@@ -35,4 +112,23 @@ pub enum FoundVia {
     AlreadyLoaded,
     /// A DT_NEEDED entry with a '/', opened directly (not in design.md's list; added).
     DirectPath,
+}
+
+impl FoundVia {
+    /// The JSON spelling, also used by the tree.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FoundVia::Rpath => "rpath",
+            FoundVia::LdLibraryPath => "ld_library_path",
+            FoundVia::Runpath => "runpath",
+            FoundVia::LdSoCache => "ld.so.cache",
+            FoundVia::DefaultDir => "default-dir",
+            FoundVia::AlreadyLoaded => "already-loaded",
+            FoundVia::DirectPath => "direct-path",
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }

@@ -6,6 +6,7 @@
 pub mod env;
 pub mod json;
 pub mod style;
+pub mod tree;
 
 use std::io::{self, Write};
 
@@ -22,6 +23,7 @@ pub fn render(
     match format {
         Format::Json => json::render(report, out),
         Format::Human if report.command == Command::Env => env::render(report, style, out),
+        Format::Human if report.command == Command::Ldd => tree::render(report, style, out),
         Format::Human | Format::Github => {
             // Filled in by the human renderer.
             let _ = style;

@@ -1,0 +1,636 @@
+//! The resolver: what ld.so would do when the interpreter dlopens one file. It replays the
+//! loader's breadth-first walk of the DT_NEEDED closure (each name looked up among loaded
+//! objects first, then searched in the order of loader-facts A2 with the immediate loader's
+//! RPATH chain and RUNPATH), checks symbol versions against the library that would be found,
+//! and turns the walk into the nested `objects` tree of the JSON contract.
+//!
+//! A `Resolver` is `Sync`: files, header probes and directory existence are cached behind
+//! locks and shared by every file resolved with it, so each library is read once.
+
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use crate::elf::{self, ElfError, ElfSummary, HeaderCheck};
+use crate::evidence::LoaderFlavor;
+
+use super::context::{LoaderContext, Preloaded};
+use super::report::{ElfFacts, FoundVia, NeededLibrary, Rejected, ResolvedObject, VersionProblem};
+use super::versions;
+
+/// A file read once: its summary and its search lists expanded for its own `$ORIGIN`.
+#[derive(Debug)]
+struct ObjectInfo {
+    summary: Result<ElfSummary, ElfError>,
+    rpath: Vec<String>,
+    runpath: Vec<String>,
+    has_runpath: bool,
+    nodeflib: bool,
+}
+
+/// What opening a candidate file told us.
+#[derive(Debug, Clone)]
+enum Probe {
+    /// open() failed (ENOENT, EACCES, ENOTDIR, a directory …): try the next one.
+    Missing,
+    Checked(HeaderCheck, Option<(u64, u64)>),
+}
+
+/// A file the search accepted: path as the loader spells it, how, and its (dev, inode).
+type FoundFile = (String, FoundVia, Option<(u64, u64)>);
+
+/// The outcome of one search for one name.
+#[derive(Debug, Clone, Default)]
+struct Search {
+    found: Option<FoundFile>,
+    tried: Vec<String>,
+    rejected: Vec<Rejected>,
+    error: Option<String>,
+    cache_searched: Option<String>,
+    other_class: Option<elf::ElfClass>,
+}
+
+/// An object mapped by this dlopen.
+struct Node {
+    path: String,
+    names: Vec<String>,
+    id: Option<(u64, u64)>,
+    info: Arc<ObjectInfo>,
+    parent: Option<usize>,
+    via: Option<FoundVia>,
+    latent: bool,
+    edges: Vec<Edge>,
+}
+
+enum Target {
+    Node(usize),
+    Preloaded { index: usize, latent: bool },
+    NotFound(Search),
+}
+
+struct Edge {
+    name: String,
+    target: Target,
+    version_problems: Vec<VersionProblem>,
+}
+
+/// Resolves files the way the context's loader would; share one across threads.
+pub struct Resolver {
+    ctx: LoaderContext,
+    llp_dirs: Vec<String>,
+    default_dirs: Vec<String>,
+    objects: RwLock<HashMap<String, Arc<ObjectInfo>>>,
+    probes: RwLock<HashMap<String, Probe>>,
+    dirs: RwLock<HashMap<String, bool>>,
+    preloaded_ids: Vec<Option<(u64, u64)>>,
+    exec_stack_refused: bool,
+}
+
+impl Resolver {
+    pub fn new(ctx: LoaderContext) -> Resolver {
+        let exec_stack_refused = ctx.flavor != LoaderFlavor::Musl
+            && ctx.glibc_version_tuple().is_some_and(|v| v >= (2, 41));
+        Resolver {
+            preloaded_ids: ctx
+                .preloaded
+                .iter()
+                .map(|p| file_id(&p.path.to_string_lossy()))
+                .collect(),
+            llp_dirs: ctx.ld_library_path_dirs(),
+            default_dirs: ctx.default_dir_strings(),
+            ctx,
+            objects: RwLock::new(HashMap::new()),
+            probes: RwLock::new(HashMap::new()),
+            dirs: RwLock::new(HashMap::new()),
+            exec_stack_refused,
+        }
+    }
+
+    pub fn context(&self) -> &LoaderContext {
+        &self.ctx
+    }
+
+    /// Resolve `path` as if the interpreter dlopen'd it: its whole DT_NEEDED closure.
+    pub fn resolve(&self, path: &Path) -> ResolvedObject {
+        let abs = absolute(&self.ctx.cwd, path);
+        let mut out = ResolvedObject {
+            path: path.to_string_lossy().into_owned(),
+            error: None,
+            needed: Vec::new(),
+            elf: None,
+            executable_stack: false,
+            loader: self
+                .ctx
+                .interpreter
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+        };
+        let head = match elf::read_head(Path::new(&abs)) {
+            Ok(h) => h,
+            Err(e) => {
+                out.error = Some(format!("cannot open: {e}"));
+                return out;
+            }
+        };
+        let info = self.object(&abs);
+        if let Ok(s) = &info.summary {
+            out.elf = Some(elf_facts(s));
+        }
+        match elf::check_header(&head, self.ctx.target) {
+            HeaderCheck::Accept => {}
+            HeaderCheck::WrongClass(c) => {
+                out.error = Some(format!("wrong ELF class: {}", c.loader_name()));
+                return out;
+            }
+            HeaderCheck::WrongMachine(m) => {
+                out.error = Some(format!("wrong machine {m} for this loader"));
+                return out;
+            }
+            HeaderCheck::Invalid(msg) => {
+                out.error = Some(if head.starts_with(b"\x7fELF") {
+                    msg.to_string()
+                } else {
+                    "not an ELF file".to_string()
+                });
+                return out;
+            }
+        }
+        if let Err(e) = &info.summary {
+            out.error = Some(e.to_string());
+            return out;
+        }
+        let nodes = self.walk(&abs, info);
+        out.executable_stack = self.refuses_stack(&nodes[0]);
+        out.needed = self.tree(&nodes);
+        out
+    }
+
+    /// The interpreter's own closure, as objects loaded at start.
+    pub(crate) fn startup_objects(&self, program: &Path) -> Vec<Preloaded> {
+        let abs = program.to_string_lossy().into_owned();
+        let info = self.object(&abs);
+        if info.summary.is_err() {
+            return Vec::new();
+        }
+        self.walk(&abs, info)
+            .into_iter()
+            .skip(1)
+            .map(|n| Preloaded {
+                path: PathBuf::from(&n.path),
+                names: n.names,
+                at_startup: true,
+            })
+            .collect()
+    }
+
+    /// The breadth-first load: nodes in load order, root first.
+    fn walk(&self, root: &str, info: Arc<ObjectInfo>) -> Vec<Node> {
+        let mut names = vec![root.to_string()];
+        if let Ok(Some(s)) = info.summary.as_ref().map(|s| s.soname.clone()) {
+            names.push(s);
+        }
+        let mut nodes = vec![Node {
+            path: root.to_string(),
+            names,
+            id: file_id(root),
+            info,
+            parent: None,
+            via: None,
+            latent: false,
+            edges: Vec::new(),
+        }];
+        let mut i = 0;
+        while i < nodes.len() {
+            let needed = match &nodes[i].info.summary {
+                Ok(s) => s.needed.clone(),
+                Err(_) => Vec::new(),
+            };
+            for name in needed {
+                let target = self.load(&mut nodes, i, &name);
+                nodes[i].edges.push(Edge {
+                    name,
+                    target,
+                    version_problems: Vec::new(),
+                });
+            }
+            i += 1;
+        }
+        self.check_versions(&mut nodes);
+        nodes
+    }
+
+    /// One DT_NEEDED name of node `i`: already loaded, or searched and mapped.
+    fn load(&self, nodes: &mut Vec<Node>, i: usize, name: &str) -> Target {
+        if let Some(index) = self.preloaded_index(name) {
+            let latent = !self.ctx.preloaded[index].at_startup
+                && self.search(nodes, i, name, false).found.is_none();
+            return Target::Preloaded { index, latent };
+        }
+        if let Some(j) = nodes.iter().position(|n| n.names.iter().any(|x| x == name)) {
+            return Target::Node(j);
+        }
+        let search = self.search(nodes, i, name, false);
+        let Some((path, via, id)) = search.found.clone() else {
+            return Target::NotFound(search);
+        };
+        // Same file under another name: the loader reuses the mapped object (dev, inode).
+        if let Some(id) = id {
+            if let Some(index) = self.preloaded_ids.iter().position(|p| *p == Some(id)) {
+                return Target::Preloaded {
+                    index,
+                    latent: false,
+                };
+            }
+            if let Some(j) = nodes.iter().position(|n| n.id == Some(id)) {
+                nodes[j].names.push(name.to_string());
+                return Target::Node(j);
+            }
+        }
+        let info = self.object(&path);
+        let latent =
+            via == FoundVia::LdLibraryPath && self.search(nodes, i, name, true).found.is_none();
+        let mut names = vec![path.clone(), name.to_string()];
+        if let Ok(Some(s)) = info.summary.as_ref().map(|s| s.soname.clone()) {
+            names.push(s);
+        }
+        nodes.push(Node {
+            path,
+            names,
+            id,
+            info,
+            parent: Some(i),
+            via: Some(via),
+            latent,
+            edges: Vec::new(),
+        });
+        Target::Node(nodes.len() - 1)
+    }
+
+    fn preloaded_index(&self, name: &str) -> Option<usize> {
+        self.ctx
+            .preloaded
+            .iter()
+            .position(|p| p.names.iter().any(|n| n == name))
+    }
+
+    /// The search for a name needed by node `i` (loader-facts A2). Only files of the other
+    /// class found: the loader's message says so instead of "cannot open".
+    fn search(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Search {
+        let mut s = self.search_steps(nodes, i, name, skip_llp);
+        if s.found.is_none()
+            && s.error.is_none()
+            && let Some(c) = s.other_class
+        {
+            s.error = Some(format!("wrong ELF class: {}", c.loader_name()));
+        }
+        s
+    }
+
+    fn search_steps(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Search {
+        let mut s = Search::default();
+        let loader = &nodes[i];
+        if name.contains('/') {
+            return self.open_direct(loader, name);
+        }
+        if self.ctx.flavor == LoaderFlavor::Musl {
+            self.search_musl(nodes, i, name, skip_llp, &mut s);
+            return s;
+        }
+        // 1. DT_RPATH of the loader chain, then the main program's; not when the immediate
+        //    loader has DT_RUNPATH.
+        if !loader.info.has_runpath {
+            let mut at = Some(i);
+            while let Some(k) = at {
+                if self.try_dirs(&nodes[k].info.rpath, name, FoundVia::Rpath, &mut s) {
+                    return s;
+                }
+                at = nodes[k].parent;
+            }
+            if self.try_dirs(&self.ctx.main_rpath, name, FoundVia::Rpath, &mut s) {
+                return s;
+            }
+        }
+        // 2. LD_LIBRARY_PATH (and the dirs of a fix being verified).
+        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, &mut s) {
+            return s;
+        }
+        // 3. The immediate loader's DT_RUNPATH only.
+        if self.try_dirs(&loader.info.runpath, name, FoundVia::Runpath, &mut s) {
+            return s;
+        }
+        // 4. ld.so.cache; with DF_1_NODEFLIB, hits in system dirs are discarded.
+        if let Some(cache) = &self.ctx.cache_path
+            && self.ctx.cache.is_some()
+        {
+            s.cache_searched = Some(cache.to_string_lossy().into_owned());
+            if let Some(hit) = self.ctx.lookup_cache(name) {
+                let in_system = self
+                    .default_dirs
+                    .iter()
+                    .any(|d| hit.starts_with(d.as_str()));
+                if !(loader.info.nodeflib && in_system)
+                    && self.try_file(&hit, FoundVia::LdSoCache, &mut s)
+                {
+                    return s;
+                }
+            }
+        }
+        // 5. The compiled-in system dirs, unless DF_1_NODEFLIB.
+        if !loader.info.nodeflib {
+            self.try_dirs(&self.default_dirs, name, FoundVia::DefaultDir, &mut s);
+        }
+        s
+    }
+
+    /// musl: LD_LIBRARY_PATH, then the rpath (RUNPATH or RPATH) of the loader chain, then
+    /// its path file or defaults. No cache, no hwcaps.
+    fn search_musl(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool, s: &mut Search) {
+        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, s) {
+            return;
+        }
+        let mut at = Some(i);
+        while let Some(k) = at {
+            let info = &nodes[k].info;
+            let (dirs, via) = if info.has_runpath {
+                (&info.runpath, FoundVia::Runpath)
+            } else {
+                (&info.rpath, FoundVia::Rpath)
+            };
+            if self.try_dirs(dirs, name, via, s) {
+                return;
+            }
+            at = nodes[k].parent;
+        }
+        self.try_dirs(&self.default_dirs, name, FoundVia::DefaultDir, s);
+    }
+
+    /// A DT_NEEDED name with a '/': DSTs expanded against the loader, opened as is.
+    fn open_direct(&self, loader: &Node, name: &str) -> Search {
+        let mut s = Search::default();
+        let origin = parent_dir(&loader.path);
+        match super::dst::expand(
+            name,
+            Some(&origin),
+            self.ctx.lib_dst.as_deref(),
+            self.ctx.platform.as_deref(),
+        ) {
+            Some(path) => {
+                if !self.try_file(&path, FoundVia::DirectPath, &mut s) && s.error.is_none() {
+                    s.tried.push(path);
+                }
+            }
+            None => s.error = Some("empty dynamic string token substitution".into()),
+        }
+        s
+    }
+
+    /// Try `dir/<subdir>name` for every hwcaps subdir, then `dir/name`, for each dir.
+    /// True when the search is over (found, or stopped by a bad file).
+    fn try_dirs(&self, dirs: &[String], name: &str, via: FoundVia, s: &mut Search) -> bool {
+        for dir in dirs {
+            s.tried.push(if dir.is_empty() {
+                self.ctx.cwd.to_string_lossy().into_owned()
+            } else {
+                dir.clone()
+            });
+            for sub in self.ctx.subdirs.iter().map(String::as_str).chain([""]) {
+                let d = format!("{dir}{sub}");
+                if !self.dir_exists(&d) {
+                    continue;
+                }
+                if self.try_file(&format!("{d}{name}"), via, s) || s.error.is_some() {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// open_verify one candidate: accept, skip (other class/machine, absent) or stop.
+    fn try_file(&self, path: &str, via: FoundVia, s: &mut Search) -> bool {
+        match self.probe(path) {
+            Probe::Missing => false,
+            Probe::Checked(HeaderCheck::Accept, id) => {
+                s.found = Some((path.to_string(), via, id));
+                true
+            }
+            Probe::Checked(HeaderCheck::WrongClass(c), _) => {
+                s.other_class = Some(c);
+                s.rejected.push(Rejected {
+                    path: path.to_string(),
+                    reason: format!("wrong ELF class: {}", c.loader_name()),
+                });
+                false
+            }
+            Probe::Checked(HeaderCheck::WrongMachine(m), _) => {
+                s.rejected.push(Rejected {
+                    path: path.to_string(),
+                    reason: format!("wrong machine ({m})"),
+                });
+                false
+            }
+            Probe::Checked(HeaderCheck::Invalid(msg), _) => {
+                s.other_class = None;
+                s.error = Some(format!("{path}: {msg}"));
+                true
+            }
+        }
+    }
+
+    fn probe(&self, path: &str) -> Probe {
+        if let Some(p) = self.probes.read().ok().and_then(|m| m.get(path).cloned()) {
+            return p;
+        }
+        let io = absolute(&self.ctx.cwd, Path::new(path));
+        let probe = match elf::read_head(Path::new(&io)) {
+            Err(_) => Probe::Missing,
+            Ok(head) => {
+                let check = elf::check_header(&head, self.ctx.target);
+                Probe::Checked(check, file_id(&io))
+            }
+        };
+        if let Ok(mut m) = self.probes.write() {
+            m.insert(path.to_string(), probe.clone());
+        }
+        probe
+    }
+
+    fn dir_exists(&self, dir: &str) -> bool {
+        if let Some(e) = self.dirs.read().ok().and_then(|m| m.get(dir).copied()) {
+            return e;
+        }
+        let io = if dir.is_empty() {
+            self.ctx.cwd.clone()
+        } else {
+            PathBuf::from(absolute(&self.ctx.cwd, Path::new(dir)))
+        };
+        let exists = std::fs::metadata(io).is_ok_and(|m| m.is_dir());
+        if let Ok(mut m) = self.dirs.write() {
+            m.insert(dir.to_string(), exists);
+        }
+        exists
+    }
+
+    /// Read a file once per path (as opened: `$ORIGIN` depends on it).
+    fn object(&self, path: &str) -> Arc<ObjectInfo> {
+        if let Some(o) = self.objects.read().ok().and_then(|m| m.get(path).cloned()) {
+            return o;
+        }
+        let io = absolute(&self.ctx.cwd, Path::new(path));
+        let summary = elf::read_summary(Path::new(&io));
+        let origin = parent_dir(&io);
+        let (rpath, runpath, has_runpath, nodeflib) = match &summary {
+            Ok(s) => (
+                s.effective_rpath()
+                    .map(|r| self.ctx.expand_list(r, Some(&origin)))
+                    .unwrap_or_default(),
+                s.runpath
+                    .as_deref()
+                    .map(|r| self.ctx.expand_list(r, Some(&origin)))
+                    .unwrap_or_default(),
+                s.runpath.is_some(),
+                s.nodeflib,
+            ),
+            Err(_) => (Vec::new(), Vec::new(), false, false),
+        };
+        let info = Arc::new(ObjectInfo {
+            summary,
+            rpath,
+            runpath,
+            has_runpath,
+            nodeflib,
+        });
+        if let Ok(mut m) = self.objects.write() {
+            m.entry(path.to_string()).or_insert_with(|| info.clone());
+        }
+        info
+    }
+
+    /// Every object's version needs, checked against the object each name resolved to.
+    fn check_versions(&self, nodes: &mut [Node]) {
+        for i in 0..nodes.len() {
+            let needs = match &nodes[i].info.summary {
+                Ok(s) => s.version_needs.clone(),
+                Err(_) => continue,
+            };
+            let requirer = nodes[i].path.clone();
+            for need in needs {
+                let Some(e) = nodes[i].edges.iter().position(|e| e.name == need.file) else {
+                    continue;
+                };
+                let provider = match &nodes[i].edges[e].target {
+                    Target::Node(j) => nodes[*j].info.clone(),
+                    Target::Preloaded { index, .. } => {
+                        self.object(&self.ctx.preloaded[*index].path.to_string_lossy())
+                    }
+                    Target::NotFound(_) => continue,
+                };
+                let Ok(defs) = &provider.summary else {
+                    continue;
+                };
+                let problems = versions::missing(&need, &defs.version_defs, &requirer);
+                nodes[i].edges[e].version_problems.extend(problems);
+            }
+        }
+    }
+
+    fn refuses_stack(&self, node: &Node) -> bool {
+        self.exec_stack_refused && node.info.summary.as_ref().is_ok_and(|s| s.executable_stack)
+    }
+
+    /// The nested tree: each object's needs listed where it first appears, depth first.
+    fn tree(&self, nodes: &[Node]) -> Vec<NeededLibrary> {
+        let mut seen = HashSet::from([0usize]);
+        self.subtree(nodes, 0, &mut seen)
+    }
+
+    fn subtree(&self, nodes: &[Node], i: usize, seen: &mut HashSet<usize>) -> Vec<NeededLibrary> {
+        let mut out = Vec::with_capacity(nodes[i].edges.len());
+        for edge in &nodes[i].edges {
+            let mut lib = NeededLibrary {
+                soname: edge.name.clone(),
+                path: None,
+                found_via: None,
+                tried: Vec::new(),
+                needed: Vec::new(),
+                error: None,
+                rejected: Vec::new(),
+                cache_searched: None,
+                version_problems: edge.version_problems.clone(),
+                repeated: false,
+                latent: false,
+                executable_stack: false,
+            };
+            match &edge.target {
+                Target::Node(j) => {
+                    let n = &nodes[*j];
+                    lib.path = Some(n.path.clone());
+                    lib.found_via = n.via;
+                    lib.latent = n.latent;
+                    lib.executable_stack = self.refuses_stack(n);
+                    if seen.insert(*j) {
+                        lib.needed = self.subtree(nodes, *j, seen);
+                    } else {
+                        lib.repeated = true;
+                    }
+                }
+                Target::Preloaded { index, latent } => {
+                    lib.path = Some(
+                        self.ctx.preloaded[*index]
+                            .path
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                    lib.found_via = Some(FoundVia::AlreadyLoaded);
+                    lib.latent = *latent;
+                }
+                Target::NotFound(search) => {
+                    lib.tried = search.tried.clone();
+                    lib.rejected = search.rejected.clone();
+                    lib.cache_searched = search.cache_searched.clone();
+                    lib.error = search.error.clone();
+                }
+            }
+            out.push(lib);
+        }
+        out
+    }
+}
+
+fn elf_facts(s: &ElfSummary) -> ElfFacts {
+    ElfFacts {
+        class: match s.class {
+            elf::ElfClass::Elf32 => "elf32".into(),
+            elf::ElfClass::Elf64 => "elf64".into(),
+        },
+        machine: s.machine,
+        soname: s.soname.clone(),
+        interpreter: s.interpreter.clone(),
+        rpath: s.rpath.clone(),
+        runpath: s.runpath.clone(),
+        nodeflib: s.nodeflib,
+        wants_executable_stack: s.executable_stack,
+    }
+}
+
+/// `path` made absolute against `cwd` without resolving symlinks (the loader's `$ORIGIN`).
+fn absolute(cwd: &Path, path: &Path) -> String {
+    if path.is_absolute() {
+        path.to_string_lossy().into_owned()
+    } else {
+        cwd.join(path).to_string_lossy().into_owned()
+    }
+}
+
+fn parent_dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(at) => path[..at].to_string(),
+        None => ".".to_string(),
+    }
+}
+
+fn file_id(path: &str) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
