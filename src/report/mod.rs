@@ -4,7 +4,9 @@
 //! stream and resolves colour once.
 
 pub mod env;
+pub mod github;
 pub mod json;
+pub mod scan;
 pub mod style;
 pub mod tree;
 
@@ -24,7 +26,9 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Human if report.command == Command::Env => env::render(report, style, out),
         Format::Human if report.command == Command::Ldd => tree::render(report, style, out),
-        Format::Human | Format::Github => {
+        Format::Human if report.command == Command::Scan => scan::render(report, style, out),
+        Format::Github => github::render(report, out),
+        Format::Human => {
             // Filled in by the human renderer.
             let _ = style;
             writeln!(out, "{:?}", report.status)
