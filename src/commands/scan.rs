@@ -63,6 +63,10 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .map(|(o, _)| PathBuf::from(&o.path))
         .collect();
 
+    let failing_paths: Vec<String> = failing
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let mut report = Report::new(Command::Scan, probed.environment.clone());
     report.diagnoses = diagnose(&report, &findings, context, failing, request)?;
     report.findings = findings;
@@ -89,6 +93,7 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
             "errors": errors,
         }),
     );
+    report.extra.insert("failing".into(), json!(failing_paths));
     report.extra.insert(
         "packages".into(),
         serde_json::to_value(&packages).unwrap_or(Value::Null),

@@ -128,13 +128,16 @@ pub fn all_findings(per_object: &[Vec<Finding>]) -> Vec<Finding> {
 }
 
 /// Group objects and their findings by owning distribution; sorted by name, unowned last.
-/// Only distributions with at least one ELF file appear.
+/// Only distributions with at least one ELF file appear. Paths are shown relative to the
+/// site-packages directory holding them (the parent of a `.dist-info`), else to the root.
 pub fn summarize(
     objects: &[ResolvedObject],
     per_object: &[Vec<Finding>],
     owners: &Owners,
     roots: &[PathBuf],
 ) -> Vec<PackageSummary> {
+    let bases = display_bases(owners, roots);
+    let roots = bases.as_slice();
     let mut groups: BTreeMap<(bool, String, String), Vec<usize>> = BTreeMap::new();
     for (i, object) in objects.iter().enumerate() {
         let key = match owners.owner_of(Path::new(&object.path)) {
@@ -230,6 +233,21 @@ fn add_problem(problems: &mut Vec<PackageProblem>, finding: &Finding, roots: &[P
         latent: finding.latent,
         detail: finding.detail.clone(),
     });
+}
+
+/// Directories paths are shown relative to: every `.dist-info`'s parent, then the roots;
+/// deepest first, so a file is shown relative to its own site-packages.
+fn display_bases(owners: &Owners, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut bases: Vec<PathBuf> = owners
+        .distributions
+        .iter()
+        .filter_map(|d| d.dist_info.parent().map(Path::to_path_buf))
+        .chain(roots.iter().cloned())
+        .collect();
+    bases.sort();
+    bases.dedup();
+    bases.sort_by_key(|b| std::cmp::Reverse(b.components().count()));
+    bases
 }
 
 /// `path` relative to the first root it lies under, else as is.
