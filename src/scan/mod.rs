@@ -229,10 +229,24 @@ fn add_problem(problems: &mut Vec<PackageProblem>, finding: &Finding, roots: &[P
         needed_by: needed_by.collect(),
         provider: finding.provider.clone(),
         newest_available: finding.newest_available.clone(),
-        tried: finding.tried.clone(),
+        tried: distinct_dirs(&finding.tried),
         latent: finding.latent,
         detail: finding.detail.clone(),
     });
+}
+
+/// The dirs tried, each once (every object of an RPATH chain repeats the same dirs).
+fn distinct_dirs(dirs: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for dir in dirs {
+        let dir = record::normalize(Path::new(dir))
+            .to_string_lossy()
+            .into_owned();
+        if !out.contains(&dir) {
+            out.push(dir);
+        }
+    }
+    out
 }
 
 /// Directories paths are shown relative to: every `.dist-info`'s parent, then the roots;
@@ -250,15 +264,18 @@ fn display_bases(owners: &Owners, roots: &[PathBuf]) -> Vec<PathBuf> {
     bases
 }
 
-/// `path` relative to the first root it lies under, else as is.
+/// `path` relative to the first root it lies under, else as is. The loader spells paths as
+/// found (`numpy/_core/../../numpy.libs/…`); they are normalised first, lexically, which is
+/// exact inside the walked trees (their directories are real, symlinks are not walked).
 pub fn relative(path: &str, roots: &[PathBuf]) -> String {
-    let p = Path::new(path);
+    let normalized = record::normalize(Path::new(path));
+    let p = normalized.as_path();
     roots
         .iter()
         .find_map(|root| p.strip_prefix(root).ok())
         .filter(|rel| !rel.as_os_str().is_empty())
         .map(|rel| rel.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string())
+        .unwrap_or_else(|| p.to_string_lossy().into_owned())
 }
 
 /// The rules' diagnoses, once per cause: a rule that matched the same library for many
