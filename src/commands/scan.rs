@@ -31,19 +31,33 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .map(|p| scan::target::of_path(p, request))
         .transpose()?;
     let interpreter = choose_interpreter(flag, named.as_ref(), request)?;
-    let probed = env::probe(Some(&interpreter), request, &EnvOptions::default());
+    // With no PATH, the interpreter must say where its site-packages are before the walk.
+    let (early_probe, target) = match named {
+        Some(target) => (None, target),
+        None => {
+            let probed = env::probe(Some(&interpreter), request, &EnvOptions::default());
+            let target = scan::target::of_interpreter(&interpreter.path, probed.facts.as_ref())?;
+            (Some(probed), target)
+        }
+    };
+    // The interpreter's facts, its loader's facts and the walk are independent: overlapped.
+    let (probed, context, walked, (owners, record_errors)) = std::thread::scope(|s| {
+        let probe = early_probe
+            .is_none()
+            .then(|| s.spawn(|| env::probe(Some(&interpreter), request, &EnvOptions::default())));
+        let context = s.spawn(|| loader_context(&interpreter, request));
+        let walked = walk_roots(&target.roots);
+        let owners = Owners::read(&walked.dist_infos, &walked.elf_files);
+        let probed = match (probe, early_probe) {
+            (Some(handle), _) => joined(handle),
+            (None, Some(probed)) => probed,
+            (None, None) => unreachable!("probed before or now"),
+        };
+        (probed, joined(context), walked, owners)
+    });
+    let (context, loader_note) = context?;
     let interpreter = probed.interpreter.clone().unwrap_or(interpreter);
-    let target = match named {
-        Some(target) => target,
-        None => scan::target::of_interpreter(&interpreter.path, probed.facts.as_ref())?,
-    };
-    let (context, loader_note) = match LoaderContext::for_interpreter(&interpreter.real, request) {
-        Ok(ctx) => (ctx, None),
-        Err(e) => (LoaderContext::host(request)?, Some(e.to_string())),
-    };
 
-    let walked = walk_roots(&target.roots);
-    let (owners, record_errors) = Owners::read(&walked.dist_infos);
     let resolver = Resolver::new(context.clone());
     let progress = Progress::new(
         walked.elf_files.len() as u64,
@@ -52,7 +66,18 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let objects = scan::resolve_all(&resolver, &walked.elf_files, &|| progress.tick());
     progress.finish();
 
-    let per_object: Vec<Vec<Finding>> = objects.iter().map(scan::object_findings).collect();
+    // Vendored libraries loaded by other scanned files are judged through those files.
+    let dependencies = scan::dependencies(&objects);
+    let per_object: Vec<Vec<Finding>> = objects
+        .iter()
+        .map(|o| {
+            if dependencies.contains(Path::new(&o.path)) {
+                Vec::new()
+            } else {
+                scan::object_findings(o)
+            }
+        })
+        .collect();
     let packages = scan::summarize(&objects, &per_object, &owners, &target.roots);
     let mut findings = probed.findings.clone();
     findings.extend(scan::all_findings(&per_object));
@@ -94,11 +119,34 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         }),
     );
     report.extra.insert("failing".into(), json!(failing_paths));
+    let mut dependencies: Vec<PathBuf> = dependencies.into_iter().collect();
+    dependencies.sort();
+    report
+        .extra
+        .insert("dependencies".into(), json!(dependencies));
     report.extra.insert(
         "packages".into(),
         serde_json::to_value(&packages).unwrap_or(Value::Null),
     );
     Ok(report)
+}
+
+/// The loader of the interpreter; the host's when the interpreter has none to read.
+fn loader_context(
+    interpreter: &Interpreter,
+    request: &Request,
+) -> Result<(LoaderContext, Option<String>)> {
+    match LoaderContext::for_interpreter(&interpreter.real, request) {
+        Ok(ctx) => Ok((ctx, None)),
+        Err(e) => Ok((LoaderContext::host(request)?, Some(e.to_string()))),
+    }
+}
+
+/// A scoped thread's result; its panic goes on up.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// `--python` first; then a venv's own interpreter; then discovery (as `check`).

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::{CauseKind, Finding, FindingSource};
-use crate::loader::report::ResolvedObject;
+use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, Resolver};
 use crate::outcome::Diagnosis;
 
@@ -107,6 +107,31 @@ pub fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
         );
     }
     findings
+}
+
+/// The scanned files that another scanned file loads (a wheel's vendored `*.libs/`): they
+/// are judged through the files that load them, as the import does, not dlopen'd alone
+/// (scipy's vendored libgfortran finds its libquadmath only because the BLAS that loads it
+/// loaded that first).
+pub fn dependencies(objects: &[ResolvedObject]) -> HashSet<PathBuf> {
+    let scanned: HashSet<PathBuf> = objects
+        .iter()
+        .map(|o| record::normalize(Path::new(&o.path)))
+        .collect();
+    let mut loaded = HashSet::new();
+    for object in objects {
+        let mut stack: Vec<&NeededLibrary> = object.needed.iter().collect();
+        while let Some(lib) = stack.pop() {
+            if let Some(path) = &lib.path {
+                let path = record::normalize(Path::new(path));
+                if scanned.contains(&path) {
+                    loaded.insert(path);
+                }
+            }
+            stack.extend(lib.needed.iter());
+        }
+    }
+    loaded
 }
 
 /// Every file's findings in file order, each distinct finding once.

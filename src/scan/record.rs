@@ -3,8 +3,11 @@
 //! console scripts appear as `../../../bin/…`). The name and version come from `METADATA`,
 //! else from the directory name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::walk::WalkError;
 
@@ -24,27 +27,32 @@ pub struct Owners {
 }
 
 impl Owners {
-    /// Read the RECORD and METADATA of each `.dist-info`; unreadable ones are reported.
-    pub fn read(dist_infos: &[PathBuf]) -> (Owners, Vec<WalkError>) {
+    /// Read the RECORD and METADATA of each `.dist-info` (in parallel), keeping only the
+    /// entries for `wanted` files; unreadable RECORDs are reported.
+    pub fn read(dist_infos: &[PathBuf], wanted: &[PathBuf]) -> (Owners, Vec<WalkError>) {
+        // A cheap first test on the file name spares normalising every line of every RECORD.
+        let names: HashSet<&OsStr> = wanted.iter().filter_map(|p| p.file_name()).collect();
+        let wanted: HashSet<&Path> = wanted.iter().map(PathBuf::as_path).collect();
+        let read: Vec<(Distribution, Result<Vec<PathBuf>, WalkError>)> = dist_infos
+            .par_iter()
+            .map(|dist_info| {
+                (
+                    distribution(dist_info),
+                    owned_files(dist_info, &names, &wanted),
+                )
+            })
+            .collect();
         let mut owners = Owners::default();
         let mut errors = Vec::new();
-        for dist_info in dist_infos {
-            let index = owners.distributions.len();
-            owners.distributions.push(distribution(dist_info));
-            let record = dist_info.join("RECORD");
-            let text = match std::fs::read(&record) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                Err(e) => {
-                    errors.push(WalkError::new(&record, e));
-                    continue;
+        for (index, (distribution, files)) in read.into_iter().enumerate() {
+            owners.distributions.push(distribution);
+            match files {
+                Ok(files) => {
+                    for file in files {
+                        owners.by_path.entry(file).or_insert(index);
+                    }
                 }
-            };
-            let base = dist_info.parent().unwrap_or(Path::new("/"));
-            for entry in text.lines().filter_map(record_path) {
-                owners
-                    .by_path
-                    .entry(normalize(&base.join(entry)))
-                    .or_insert(index);
+                Err(e) => errors.push(e),
             }
         }
         (owners, errors)
@@ -56,6 +64,28 @@ impl Owners {
             .get(path)
             .map(|&index| &self.distributions[index])
     }
+}
+
+/// The files of `wanted` that one RECORD lists.
+fn owned_files(
+    dist_info: &Path,
+    names: &HashSet<&OsStr>,
+    wanted: &HashSet<&Path>,
+) -> Result<Vec<PathBuf>, WalkError> {
+    let record = dist_info.join("RECORD");
+    let bytes = std::fs::read(&record).map_err(|e| WalkError::new(&record, e))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let base = dist_info.parent().unwrap_or(Path::new("/"));
+    Ok(text
+        .lines()
+        .filter_map(record_path)
+        .filter(|entry| {
+            let name = entry.rsplit('/').next().unwrap_or(entry);
+            names.contains(OsStr::new(name))
+        })
+        .map(|entry| normalize(&base.join(entry)))
+        .filter(|path| wanted.contains(path.as_path()))
+        .collect())
 }
 
 /// The path field of one RECORD line (CSV: `path,hash,size`, the path quoted when needed).
@@ -171,7 +201,8 @@ mod tests {
             "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.2\n\nName: not this\n",
         )
         .unwrap();
-        let (owners, errors) = Owners::read(std::slice::from_ref(&di));
+        let wanted = [sp.join("demo/_ext.so"), dir.path().join("bin/demo")];
+        let (owners, errors) = Owners::read(std::slice::from_ref(&di), &wanted);
         assert!(errors.is_empty());
         let owner = owners.owner_of(&sp.join("demo/_ext.so")).unwrap();
         assert_eq!(owner.name, "demo-pkg");

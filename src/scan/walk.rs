@@ -46,63 +46,80 @@ impl WalkError {
 }
 
 /// Walk `root` (a directory; its own symlinks resolved by the caller) and keep ELF files.
+/// Level by level, each level's directories read (and their files' magic checked) in
+/// parallel.
 pub fn walk(root: &Path) -> Walk {
     let mut out = Walk::default();
-    let mut candidates = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                out.errors.push(WalkError::new(&dir, e));
-                continue;
-            }
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    out.errors.push(WalkError::new(&dir, e));
-                    continue;
-                }
-            };
-            // d_type from readdir: no stat, and a symlink is reported as a symlink.
-            let Ok(kind) = entry.file_type() else {
-                out.errors
-                    .push(WalkError::new(&entry.path(), "cannot tell the file type"));
-                continue;
-            };
-            let path = entry.path();
-            if kind.is_symlink() {
-                out.symlinks_skipped += 1;
-            } else if kind.is_dir() {
-                if path.extension().is_some_and(|e| e == "dist-info") {
-                    out.dist_infos.push(path.clone());
-                }
-                pending.push(path);
-            } else if kind.is_file() {
-                candidates.push(path);
-            }
-        }
-    }
-    out.files_seen = candidates.len();
-    let checked: Vec<(PathBuf, Result<bool, std::io::Error>)> = candidates
-        .into_par_iter()
-        .map(|path| {
-            let verdict = has_elf_magic(&path);
-            (path, verdict)
-        })
-        .collect();
-    for (path, verdict) in checked {
-        match verdict {
-            Ok(true) => out.elf_files.push(path),
-            Ok(false) => {}
-            Err(e) => out.errors.push(WalkError::new(&path, e)),
+    let mut level = vec![root.to_path_buf()];
+    while !level.is_empty() {
+        let read: Vec<DirListing> = level.par_iter().map(|dir| read_dir(dir)).collect();
+        level = Vec::new();
+        for listing in read {
+            out.elf_files.extend(listing.elf_files);
+            out.dist_infos.extend(listing.dist_infos);
+            out.files_seen += listing.files_seen;
+            out.symlinks_skipped += listing.symlinks_skipped;
+            out.errors.extend(listing.errors);
+            level.extend(listing.subdirs);
         }
     }
     out.elf_files.sort();
     out.dist_infos.sort();
     out.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// One directory's part of a walk.
+#[derive(Default)]
+struct DirListing {
+    subdirs: Vec<PathBuf>,
+    elf_files: Vec<PathBuf>,
+    dist_infos: Vec<PathBuf>,
+    files_seen: usize,
+    symlinks_skipped: usize,
+    errors: Vec<WalkError>,
+}
+
+fn read_dir(dir: &Path) -> DirListing {
+    let mut out = DirListing::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            out.errors.push(WalkError::new(dir, e));
+            return out;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.errors.push(WalkError::new(dir, e));
+                continue;
+            }
+        };
+        // d_type from readdir: no stat, and a symlink is reported as a symlink.
+        let Ok(kind) = entry.file_type() else {
+            out.errors
+                .push(WalkError::new(&entry.path(), "cannot tell the file type"));
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_symlink() {
+            out.symlinks_skipped += 1;
+        } else if kind.is_dir() {
+            if path.extension().is_some_and(|e| e == "dist-info") {
+                out.dist_infos.push(path.clone());
+            }
+            out.subdirs.push(path);
+        } else if kind.is_file() {
+            out.files_seen += 1;
+            match has_elf_magic(&path) {
+                Ok(true) => out.elf_files.push(path),
+                Ok(false) => {}
+                Err(e) => out.errors.push(WalkError::new(&path, e)),
+            }
+        }
+    }
     out
 }
 

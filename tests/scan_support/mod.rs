@@ -113,6 +113,23 @@ pub fn oracle_failures(python: &Path, json_file: &Path, envs: &[(&str, &str)]) -
         .collect()
 }
 
+/// The scanned files that other scanned files load (judged through them, not alone).
+pub fn dependencies(doc: &serde_json::Value) -> BTreeSet<String> {
+    doc["extra"]["dependencies"]
+        .as_array()
+        .expect("extra.dependencies")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What the real loader failed on among the files that are loaded directly (not vendored
+/// libraries that another scanned file loads).
+pub fn direct_failures(really: BTreeSet<String>, doc: &serde_json::Value) -> BTreeSet<String> {
+    let deps = dependencies(doc);
+    really.into_iter().filter(|f| !deps.contains(f)).collect()
+}
+
 /// The files pydoctor says would fail to load.
 pub fn reported_failures(doc: &serde_json::Value) -> BTreeSet<String> {
     doc["extra"]["failing"]
