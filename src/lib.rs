@@ -14,5 +14,6 @@ pub mod outcome;
 pub mod report;
 pub mod request;
 pub mod rules;
+pub mod scan;
 pub mod source;
 pub mod version;

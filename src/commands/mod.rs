@@ -28,7 +28,3 @@ pub fn run(command: &CommandArgs, request: &Request) -> Result<Report> {
         }
     }
 }
-
-pub(crate) fn not_implemented(command: &str) -> Error {
-    Error::Usage(format!("`pydoctor {command}` is not implemented yet"))
-}

@@ -8,6 +8,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod rules;
+pub mod scan;
 pub mod style;
 pub mod text;
 pub mod tree;
@@ -29,6 +30,7 @@ pub fn render(
         (Format::Github, _) => github::render(report, out),
         (Format::Human, Command::Rules) => rules::render(report, style, out),
         (Format::Human, Command::Env) => env::render(report, style, out),
+        (Format::Human, Command::Scan) => scan::render(report, style, out),
         (Format::Human, Command::Ldd) => tree::render(report, style, out),
         (Format::Human, _) => human::render(report, style, out),
     }

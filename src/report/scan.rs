@@ -1,0 +1,322 @@
+//! The human rendering of `scan`: a one-line verdict, a table with one row per distribution,
+//! then the details of each distribution's problems and the rules' diagnoses, once per cause.
+//! Also the progress bar `scan` shows on a terminal's stderr while it resolves.
+//!
+//! Everything is read from the report (`extra["scan"]`, `extra["packages"]`, `diagnoses`).
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+
+use crate::evidence::CauseKind;
+use crate::outcome::{Diagnosis, Report, Verification};
+use crate::scan::{PackageProblem, PackageSummary};
+
+use super::Style;
+
+/// At most this many files are listed under one problem; the rest are counted.
+const MAX_FILES_LISTED: usize = 5;
+
+pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let packages = packages_of(report);
+    let scan = report.extra.get("scan").cloned().unwrap_or(Value::Null);
+    writeln!(out, "{}", verdict(&packages, &scan, report, style))?;
+    if !packages.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", table(&packages, style))?;
+    }
+    for package in packages.iter().filter(|p| !p.problems.is_empty()) {
+        writeln!(out)?;
+        render_package(package, style, out)?;
+    }
+    if !report.diagnoses.is_empty() {
+        writeln!(out)?;
+        for diagnosis in &report.diagnoses {
+            render_diagnosis(diagnosis, style, out)?;
+        }
+    }
+    render_walk_errors(&scan, style, out)
+}
+
+/// The per-distribution summaries the command stored in the report.
+pub fn packages_of(report: &Report) -> Vec<PackageSummary> {
+    report
+        .extra
+        .get("packages")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+fn verdict(packages: &[PackageSummary], scan: &Value, report: &Report, style: &Style) -> String {
+    let files: usize = packages.iter().map(|p| p.files).sum();
+    let failing: usize = packages.iter().map(|p| p.failing.len()).sum();
+    let loader = match (scan["loader"].as_str(), scan["glibc_version"].as_str()) {
+        (Some(l), Some(v)) => format!(" by {l} (glibc {v})"),
+        (Some(l), None) => format!(" by {l}"),
+        _ => String::new(),
+    };
+    let in_packages = format!(
+        "{files} ELF file{} in {} package{}",
+        plural(files),
+        packages.len(),
+        plural(packages.len())
+    );
+    if failing == 0 && report.findings.iter().all(|f| f.latent) {
+        return format!(
+            "{} {in_packages}: every one would load{loader}",
+            style.green("✓")
+        );
+    }
+    let names: Vec<&str> = packages
+        .iter()
+        .filter(|p| !p.failing.is_empty())
+        .map(|p| p.name.as_str())
+        .collect();
+    let missing = distinct_libraries(packages, CauseKind::MissingSharedLibrary);
+    let mut line = format!(
+        "{} {failing} of {in_packages} would fail to load{loader}",
+        style.red("✗")
+    );
+    if !names.is_empty() {
+        line.push_str(&format!(": {}", names.join(", ")));
+    }
+    if !missing.is_empty() {
+        line.push_str(&format!("; missing {}", missing.join(", ")));
+    }
+    line
+}
+
+fn distinct_libraries(packages: &[PackageSummary], kind: CauseKind) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in packages.iter().flat_map(|p| &p.problems) {
+        if p.kind == kind
+            && !p.latent
+            && let Some(lib) = &p.library
+            && !out.contains(lib)
+        {
+            out.push(lib.clone());
+        }
+    }
+    out
+}
+
+fn table(packages: &[PackageSummary], style: &Style) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_HORIZONTAL_ONLY)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width)
+        .set_header(vec![
+            "", "package", "version", "ELF", "failing", "missing", "versions", "other", "advisory",
+        ]);
+    for p in packages {
+        let mark = if !p.failing.is_empty() {
+            "✗"
+        } else if p.latent > 0 {
+            "!"
+        } else {
+            "✓"
+        };
+        let count = |n: usize| {
+            Cell::new(if n == 0 {
+                "-".to_string()
+            } else {
+                n.to_string()
+            })
+            .set_alignment(CellAlignment::Right)
+        };
+        table.add_row(vec![
+            Cell::new(mark),
+            Cell::new(&p.name),
+            Cell::new(p.version.as_deref().unwrap_or("")),
+            count(p.files),
+            count(p.failing.len()),
+            count(p.missing_libraries),
+            count(p.unmet_versions),
+            count(p.wrong_class + p.executable_stack),
+            count(p.latent),
+        ]);
+    }
+    table
+}
+
+fn render_package(package: &PackageSummary, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let version = package
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{}{} — {} of {} ELF file{} would fail to load",
+        style.bold(&package.name),
+        version,
+        package.failing.len(),
+        package.files,
+        plural(package.files)
+    )?;
+    for problem in &package.problems {
+        render_problem(problem, style, out)?;
+    }
+    if !package.failing.is_empty() {
+        writeln!(out, "  {}", style.dim("failing files:"))?;
+        list_files(&package.failing, "    ", style, out)?;
+    }
+    Ok(())
+}
+
+fn render_problem(problem: &PackageProblem, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let library = problem.library.as_deref().unwrap_or("?");
+    let mark = if problem.latent {
+        style.yellow("!")
+    } else {
+        style.red("✗")
+    };
+    let headline = match problem.kind {
+        CauseKind::MissingSharedLibrary if problem.latent => format!(
+            "{library} found only through this environment ({})",
+            problem.provider.as_deref().unwrap_or("?")
+        ),
+        CauseKind::MissingSharedLibrary => format!("{library} not found"),
+        CauseKind::GlibcVersionTooOld | CauseKind::LibstdcxxVersionTooOld => {
+            let newest = problem
+                .newest_available
+                .as_deref()
+                .map(|n| format!(", newest there {n}"))
+                .unwrap_or_default();
+            format!(
+                "{library} not defined by {}{newest}",
+                problem.provider.as_deref().unwrap_or("the library found")
+            )
+        }
+        CauseKind::ExecutableStack => {
+            format!("{library} asks for an executable stack, which this glibc refuses")
+        }
+        _ => problem.detail.clone(),
+    };
+    writeln!(out, "  {mark} {headline}")?;
+    if !problem.needed_by.is_empty() {
+        writeln!(out, "    {}", style.dim("needed by:"))?;
+        list_files(&problem.needed_by, "      ", style, out)?;
+    }
+    if !problem.tried.is_empty() {
+        writeln!(
+            out,
+            "    {} {}",
+            style.dim("tried:"),
+            problem.tried.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn list_files(
+    files: &[String],
+    indent: &str,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for file in files.iter().take(MAX_FILES_LISTED) {
+        writeln!(out, "{indent}{file}")?;
+    }
+    if files.len() > MAX_FILES_LISTED {
+        writeln!(
+            out,
+            "{indent}{}",
+            style.dim(&format!("… and {} more", files.len() - MAX_FILES_LISTED))
+        )?;
+    }
+    Ok(())
+}
+
+fn render_diagnosis(d: &Diagnosis, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {}",
+        style.red(&format!("error[{}]", d.rule)),
+        style.bold(&d.summary)
+    )?;
+    for line in d.explanation.lines() {
+        writeln!(out, "  {line}")?;
+    }
+    for fix in &d.fixes {
+        let check = match fix.verified {
+            Verification::Verified => style.green("verified"),
+            Verification::Partial => style.yellow("partial"),
+            Verification::NotChecked => style.dim("not checked"),
+            Verification::Failed => style.red("does not help"),
+        };
+        writeln!(out, "  {} {} ({check})", style.cyan("help:"), fix.title)?;
+        if let Some(snippet) = &fix.snippet {
+            for line in snippet.lines() {
+                writeln!(out, "      {line}")?;
+            }
+        }
+        if let Some(note) = &fix.note {
+            writeln!(out, "      {}", style.dim(note))?;
+        }
+    }
+    Ok(())
+}
+
+fn render_walk_errors(scan: &Value, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let Some(errors) = scan["errors"].as_array().filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        style.yellow(&format!(
+            "{} path{} could not be read (not scanned):",
+            errors.len(),
+            plural(errors.len())
+        ))
+    )?;
+    for e in errors {
+        writeln!(
+            out,
+            "  {}: {}",
+            e["path"].as_str().unwrap_or("?"),
+            e["message"].as_str().unwrap_or("?")
+        )?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The progress bar of a long scan: stderr only, drawn only when asked to be visible.
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    pub fn new(total: u64, visible: bool) -> Progress {
+        let bar = if visible {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(s) = ProgressStyle::with_template("resolving {bar:30} {pos}/{len} ELF files")
+            {
+                bar.set_style(s);
+            }
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Progress { bar }
+    }
+
+    pub fn tick(&self) {
+        self.bar.inc(1);
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
