@@ -57,6 +57,18 @@ pub enum Verification {
     Failed,
 }
 
+impl Verification {
+    /// The JSON spelling (`not-checked`), for text renderers too.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Verified => "verified",
+            Verification::Partial => "partial",
+            Verification::NotChecked => "not-checked",
+            Verification::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     pub id: String,

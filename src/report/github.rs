@@ -53,7 +53,7 @@ fn write_finding(group: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
     };
     let mut files: Vec<&str> = Vec::new();
     for f in group {
-        if let Some(file) = f.required_by.as_deref().or(f.library.as_deref())
+        if let Some(file) = f.required_by.as_deref()
             && !files.contains(&file)
         {
             files.push(file);
@@ -88,7 +88,7 @@ fn write_diagnosis(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
         message.push_str(&d.explanation);
     }
     for fix in &d.fixes {
-        message.push_str(&format!("\n\nhelp: {} ({:?})", fix.title, fix.verified));
+        message.push_str(&format!("\n\nhelp: {} ({})", fix.title, fix.verified.as_str()));
         if let Some(snippet) = &fix.snippet {
             message.push('\n');
             message.push_str(snippet);

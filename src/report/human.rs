@@ -61,7 +61,7 @@ fn ok_verdict(report: &Report) -> String {
     format!("{}{python}", parts.join("; "))
 }
 
-fn diagnosis_block(
+pub(crate) fn diagnosis_block(
     report: &Report,
     d: &Diagnosis,
     first: bool,

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
 use crate::evidence::CauseKind;
-use crate::outcome::{Diagnosis, Report, Verification};
+use crate::outcome::Report;
 use crate::scan::{PackageProblem, PackageSummary};
 
 use super::Style;
@@ -33,8 +33,11 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     }
     if !report.diagnoses.is_empty() {
         writeln!(out)?;
-        for diagnosis in &report.diagnoses {
-            render_diagnosis(diagnosis, style, out)?;
+        for (i, diagnosis) in report.diagnoses.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            super::human::diagnosis_block(report, diagnosis, false, style, out)?;
         }
     }
     render_walk_errors(&scan, style, out)
@@ -229,36 +232,6 @@ fn list_files(
             "{indent}{}",
             style.dim(&format!("… and {} more", files.len() - MAX_FILES_LISTED))
         )?;
-    }
-    Ok(())
-}
-
-fn render_diagnosis(d: &Diagnosis, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "{}: {}",
-        style.red(&format!("error[{}]", d.rule)),
-        style.bold(&d.summary)
-    )?;
-    for line in d.explanation.lines() {
-        writeln!(out, "  {line}")?;
-    }
-    for fix in &d.fixes {
-        let check = match fix.verified {
-            Verification::Verified => style.green("verified"),
-            Verification::Partial => style.yellow("partial"),
-            Verification::NotChecked => style.dim("not checked"),
-            Verification::Failed => style.red("does not help"),
-        };
-        writeln!(out, "  {} {} ({check})", style.cyan("help:"), fix.title)?;
-        if let Some(snippet) = &fix.snippet {
-            for line in snippet.lines() {
-                writeln!(out, "      {line}")?;
-            }
-        }
-        if let Some(note) = &fix.note {
-            writeln!(out, "      {}", style.dim(note))?;
-        }
     }
     Ok(())
 }
