@@ -86,14 +86,28 @@ pub struct ImportCheck<'a> {
 }
 
 impl Verifier<'_> {
-    fn missing_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
+    /// Load-breaking problems a search path can change (missing libraries, unmet versions)
+    /// left in the files with `extra_dirs` searched after LD_LIBRARY_PATH.
+    fn problem_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
         let ctx = self
             .context?
             .clone()
             .with_preloaded(self.preloaded.to_vec())
             .with_extra_library_dirs(extra_dirs.to_vec());
         let objects = resolve_all(ctx, self.files);
-        Some(missing_sonames(&loader::findings(&objects)).len())
+        let count = loader::findings(&objects)
+            .iter()
+            .filter(|f| {
+                !f.latent
+                    && matches!(
+                        f.kind,
+                        CauseKind::MissingSharedLibrary
+                            | CauseKind::GlibcVersionTooOld
+                            | CauseKind::LibstdcxxVersionTooOld
+                    )
+            })
+            .count();
+        Some(count)
     }
 
     fn import_works(check: &ImportCheck, plan: &FixPlan) -> bool {
@@ -114,11 +128,14 @@ impl FixVerifier for Verifier<'_> {
             return Verification::NotChecked;
         }
         let (Some(before), Some(after)) = (
-            self.missing_count(&[]),
-            self.missing_count(&plan.library_dirs),
+            self.problem_count(&[]),
+            self.problem_count(&plan.library_dirs),
         ) else {
             return Verification::NotChecked;
         };
+        if before == 0 {
+            return Verification::NotChecked;
+        }
         let resolved = match after {
             0 => Verification::Verified,
             n if n < before => Verification::Partial,

@@ -3,16 +3,16 @@
 //! distribution that installed it, then diagnosed by the rules once per cause.
 //! Returns the report; the only output is the progress bar on a terminal's stderr.
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use super::resolution::{Verifier, store_library_files};
 use crate::cli::ScanArgs;
 use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
 use crate::error::Result;
-use crate::evidence::{CauseKind, Evidence, Finding};
+use crate::evidence::{Evidence, Finding};
 use crate::loader::{LoaderContext, Resolver};
 use crate::outcome::{Command, Report, Status};
 use crate::report::scan::Progress;
@@ -200,19 +200,14 @@ fn diagnose(
         findings: findings.to_vec(),
         module: None,
     };
-    let missing: BTreeSet<&str> = findings
-        .iter()
-        .filter(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
-        .filter_map(|f| f.library.as_deref())
-        .collect();
-    let missing: Vec<&str> = missing.into_iter().collect();
-    let in_store = if missing.is_empty() {
-        Default::default()
-    } else {
-        env::store::find_libraries(&request.store_dir(), &missing, Default::default())
-    };
+    let in_store = store_library_files(&request.store_dir(), findings);
     let store_paths = |soname: &str| in_store.get(soname).cloned().unwrap_or_default();
-    let verifier = scan::verify::ResolverVerifier::new(context, failing);
+    let verifier = Verifier {
+        context: Some(&context),
+        files: &failing,
+        preloaded: &[],
+        import: None,
+    };
     let diagnoses = database.diagnose(
         &evidence,
         &FixContext {

@@ -7,7 +7,6 @@
 
 pub mod record;
 pub mod target;
-pub mod verify;
 pub mod walk;
 
 use std::collections::{BTreeMap, HashSet};
