@@ -306,7 +306,7 @@ impl Checked {
         // The file the import was loading when it failed, even if it sits elsewhere.
         for target in failed.iter().flat_map(|r| r.import_targets.iter()) {
             if let Some(path) = target.path.as_deref().map(PathBuf::from)
-                && package::has_elf_magic(&path)
+                && package::is_elf_file(&path)
                 && !elf_files.contains(&path)
             {
                 elf_files.push(path);

@@ -106,7 +106,7 @@ fn resolve_local_files(evidence: &mut Evidence, request: &Request) -> Option<Loc
         .iter()
         .filter_map(|f| f.required_by.as_deref())
         .map(PathBuf::from)
-        .filter(|p| p.is_absolute() && package::has_elf_magic(p))
+        .filter(|p| p.is_absolute() && package::is_elf_file(p))
         .collect();
     files.extend(packages_in_frames(evidence.failure.as_ref()));
     files.sort();

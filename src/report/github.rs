@@ -88,7 +88,11 @@ fn write_diagnosis(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
         message.push_str(&d.explanation);
     }
     for fix in &d.fixes {
-        message.push_str(&format!("\n\nhelp: {} ({})", fix.title, fix.verified.as_str()));
+        message.push_str(&format!(
+            "\n\nhelp: {} ({})",
+            fix.title,
+            fix.verified.as_str()
+        ));
         if let Some(snippet) = &fix.snippet {
             message.push('\n');
             message.push_str(snippet);

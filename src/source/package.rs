@@ -2,13 +2,9 @@
 //! that holds the top-level package (a directory) or module (a `.so`/`.py` file), its auditwheel
 //! `<name>.libs` siblings, and every ELF file among them (by magic, not by name).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// How many files one package may contribute; a package is not a file system.
-const MAX_FILES: usize = 50_000;
-/// Package trees are shallow; deeper is a loop or a mistake.
-const MAX_DEPTH: usize = 32;
+use crate::scan::walk;
 
 /// A module's files on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +31,10 @@ pub fn locate(module: &str, sys_path: &[String], cwd: &Path) -> Option<PackageFi
             continue;
         };
         let vendored = vendored_dirs(&dir, top);
-        let mut elf_files = Vec::new();
-        for path in std::iter::once(&root).chain(&vendored) {
-            collect_elf_files(path, 0, &mut elf_files);
-        }
+        let mut elf_files: Vec<PathBuf> = std::iter::once(&root)
+            .chain(&vendored)
+            .flat_map(|p| elf_files_of(p))
+            .collect();
         elf_files.sort();
         elf_files.dedup();
         return Some(PackageFiles {
@@ -87,34 +83,22 @@ fn vendored_dirs(dir: &Path, top: &str) -> Vec<PathBuf> {
     dirs
 }
 
-fn collect_elf_files(path: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if out.len() >= MAX_FILES || depth > MAX_DEPTH {
-        return;
-    }
-    // symlink_metadata: a symlinked directory is not followed (no loops, no leaving the tree).
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return;
-    };
-    if meta.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else {
-            return;
-        };
-        let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        children.sort();
-        for child in children {
-            collect_elf_files(&child, depth + 1, out);
-        }
-    } else if meta.is_file() && has_elf_magic(path) {
-        out.push(path.to_path_buf());
+/// ELF files under a package directory (the scan's walk: by magic, symlinks never followed),
+/// or the module file itself.
+fn elf_files_of(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        walk::walk(path).elf_files
+    } else if is_elf_file(path) {
+        vec![path.to_path_buf()]
+    } else {
+        Vec::new()
     }
 }
 
-/// Four bytes read, never more: the tree can hold large data files.
-pub fn has_elf_magic(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| magic == *b"\x7fELF")
+/// A regular file that starts with the ELF magic (a FIFO or device named in a paste is not
+/// opened at all: opening a FIFO would block).
+pub fn is_elf_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file()) && walk::has_elf_magic(path).unwrap_or(false)
 }
 
 #[cfg(test)]
