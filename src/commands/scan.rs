@@ -42,9 +42,10 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     };
     // The interpreter's facts, its loader's facts and the walk are independent: overlapped.
     let (probed, context, walked, (owners, record_errors)) = std::thread::scope(|s| {
-        let probe = early_probe
-            .is_none()
-            .then(|| s.spawn(|| env::probe(Some(&interpreter), request, &EnvOptions::default())));
+        // A named tree needs nothing that only a running interpreter knows.
+        let probe = early_probe.is_none().then(|| {
+            s.spawn(|| env::describe_without_running(&interpreter, request, &EnvOptions::default()))
+        });
         let context = s.spawn(|| loader_context(&interpreter, request));
         let walked = walk_roots(&target.roots);
         let owners = Owners::read(&walked.dist_infos, &walked.elf_files);

@@ -103,6 +103,34 @@ pub fn probe(
     result
 }
 
+/// Machine and interpreter facts read from files alone, without running the interpreter
+/// (`scan PATH` needs no more, and an interpreter start costs more than the scan itself). A
+/// PT_INTERP that does not exist is still reported as an interpreter that cannot start.
+pub fn describe_without_running(
+    interpreter: &Interpreter,
+    request: &Request,
+    options: &EnvOptions,
+) -> EnvProbe {
+    let mut result = EnvProbe {
+        environment: machine_facts(request, &options.root),
+        ..EnvProbe::default()
+    };
+    let store_dir = request.store_dir();
+    result.environment.python = python_facts(interpreter, None, request, &store_dir);
+    if let Some(loader) = result.environment.python.loader.as_deref()
+        && !Path::new(loader).exists()
+    {
+        result.findings.push(interpreter::cannot_start_finding(
+            interpreter,
+            None,
+            "",
+            None,
+        ));
+    }
+    result.interpreter = Some(interpreter.clone());
+    result
+}
+
 /// OS, nix-ld, paths: what does not need the interpreter.
 pub fn machine_facts(request: &Request, root: &Path) -> Environment {
     let (fhs_kind, fhs_target) = system::classify_fhs_loader(&root.join(system::FHS_LOADER));
@@ -145,9 +173,9 @@ pub fn python_facts(
         Some(f) if f.in_venv() => (f.prefix.clone(), f.base_prefix.clone()),
         Some(_) => (None, None),
         None => match &venv_cfg {
-            Some((dir, home)) => (
-                Some(dir.to_string_lossy().into_owned()),
-                home.as_ref().map(|h| parent_of_bin(h)),
+            Some(cfg) => (
+                Some(cfg.dir.to_string_lossy().into_owned()),
+                cfg.home.as_ref().map(|h| parent_of_bin(h)),
             ),
             None => (None, None),
         },
@@ -155,7 +183,10 @@ pub fn python_facts(
     let loader = pt_interp::read(&interpreter.real)
         .path()
         .map(str::to_string);
-    let version = facts.and_then(|f| f.version.clone());
+    // Without running it, a venv's pyvenv.cfg still says which python it was made with.
+    let version = facts
+        .and_then(|f| f.version.clone())
+        .or_else(|| venv_cfg.as_ref().and_then(|c| c.version.clone()));
     PythonFacts {
         executable: Some(
             facts
@@ -234,14 +265,28 @@ pub fn loader_flavor(loader: Option<&str>, store: &str) -> LoaderFlavor {
 }
 
 /// A venv's directory and its `pyvenv.cfg` `home`, for `DIR/bin/python`.
-fn pyvenv_cfg(python: &Path) -> Option<(PathBuf, Option<String>)> {
+/// A venv's `pyvenv.cfg` beside `bin/`: its directory and its keys.
+struct PyvenvCfg {
+    dir: PathBuf,
+    home: Option<String>,
+    /// `version` (venv) or `version_info` (uv, virtualenv).
+    version: Option<String>,
+}
+
+fn pyvenv_cfg(python: &Path) -> Option<PyvenvCfg> {
     let dir = python.parent()?.parent()?;
     let text = std::fs::read_to_string(dir.join("pyvenv.cfg")).ok()?;
-    let home = text.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == "home").then(|| value.trim().to_string())
-    });
-    Some((dir.to_path_buf(), home))
+    let key = |name: &str| {
+        text.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == name).then(|| value.trim().to_string())
+        })
+    };
+    Some(PyvenvCfg {
+        dir: dir.to_path_buf(),
+        home: key("home"),
+        version: key("version").or_else(|| key("version_info")),
+    })
 }
 
 /// `home` in pyvenv.cfg is the base's `bin` directory; the base prefix is its parent.
