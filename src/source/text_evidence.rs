@@ -104,17 +104,29 @@ fn link_text(link: &ChainLink) -> String {
 }
 
 fn first_line(link: &ChainLink) -> String {
-    let line = link
-        .message
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim();
+    let line = first_sentence(&link.message);
     match (link.exc_type.is_empty(), line.is_empty()) {
-        (true, _) => line.to_string(),
+        (true, _) => line,
         (false, true) => link.exc_type.clone(),
         (false, false) => format!("{}: {line}", link.exc_type),
     }
+}
+
+/// The message's first sentence: its first non-blank line, joined with the lines that
+/// continue it (numpy wraps "…import numpy from\n its source directory; …") up to a sentence
+/// end or a blank line, at most three lines.
+fn first_sentence(message: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for line in message.lines().map(str::trim).skip_while(|l| l.is_empty()) {
+        if line.is_empty() || parts.len() == 3 {
+            break;
+        }
+        parts.push(line);
+        if line.ends_with(['.', '!', '?', ':']) {
+            break;
+        }
+    }
+    parts.join(" ")
 }
 
 /// The wrapper entry that recognises a link, if any.
