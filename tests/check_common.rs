@@ -75,7 +75,8 @@ pub fn run_with_stdin(cmd: &mut Command, stdin: Option<&[u8]>) -> Run {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or_default()).unwrap();
+    // A command that refuses its arguments exits without reading: a broken pipe is fine.
+    let _ = input.write_all(stdin.unwrap_or_default());
     drop(input);
     Run::from(child.wait_with_output().unwrap())
 }
@@ -151,7 +152,8 @@ pub fn host_venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
     let wheels = wheels();
     let wheels = wheels.to_str()?;
     let install = |extra: &[&str]| {
-        let mut args = vec!["install", "--no-index", "--find-links", wheels];
+        let mut args = vec!["install", "--root-user-action=ignore", "--no-index"];
+        args.extend_from_slice(&["--find-links", wheels]);
         args.extend_from_slice(&["--target", site]);
         pip(&args, &[extra, packages].concat())
     };
