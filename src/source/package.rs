@@ -88,25 +88,52 @@ fn vendored_dirs(dir: &Path, top: &str) -> Vec<PathBuf> {
 }
 
 fn collect_elf_files(path: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if out.len() >= MAX_FILES || depth > MAX_DEPTH {
-        return;
-    }
     // symlink_metadata: a symlinked directory is not followed (no loops, no leaving the tree).
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return;
     };
     if meta.is_dir() {
-        let Ok(entries) = std::fs::read_dir(path) else {
-            return;
-        };
-        let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        children.sort();
-        for child in children {
-            collect_elf_files(&child, depth + 1, out);
-        }
+        collect_dir(path, depth, out);
     } else if meta.is_file() && has_elf_magic(path) {
         out.push(path.to_path_buf());
     }
+}
+
+/// The walk costs one readdir per directory: the entries' own types (not followed, like
+/// `symlink_metadata`) say what is a directory, and files that are surely not ELF by their
+/// extension are not opened. numpy holds ~1,700 files and 22 ELF files; `check` waits for this.
+fn collect_dir(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if out.len() >= MAX_FILES || depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut children: Vec<(PathBuf, std::fs::FileType)> = entries
+        .flatten()
+        .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
+        .collect();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for (child, kind) in children {
+        if kind.is_dir() {
+            collect_dir(&child, depth + 1, out);
+        } else if kind.is_file() && !surely_not_elf(&child) && has_elf_magic(&child) {
+            out.push(child);
+        }
+    }
+}
+
+/// Sources, text and data that packages ship in bulk; an ELF file never carries these names.
+const NOT_ELF_EXTENSIONS: &[&str] = &[
+    "py", "pyi", "pyc", "pyx", "pxd", "pxi", "pyf", "h", "hpp", "c", "cc", "cpp", "f", "f90",
+    "txt", "md", "rst", "json", "toml", "cfg", "ini", "yaml", "yml", "csv", "npy", "npz", "typed",
+    "html", "js", "css", "svg", "png", "pem", "mo", "po",
+];
+
+fn surely_not_elf(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOT_ELF_EXTENSIONS.contains(&e))
 }
 
 /// Four bytes read, never more: the tree can hold large data files.
