@@ -377,10 +377,15 @@ impl Checked {
             findings = found;
             self.failure.get_or_insert(failure);
         }
+        // A hang or a crash is a failure seen, never "no problem found".
         if result.timed_out {
-            self.notes.push(format!(
-                "importing {module} did not finish in time; the process group was killed"
-            ));
+            let said =
+                format!("importing {module} did not finish in time; the process group was killed");
+            findings.push(
+                Finding::new(CauseKind::Unknown, FindingSource::Probe, said.clone())
+                    .library(module),
+            );
+            self.notes.push(said);
         } else if result.signal == Some(SIGILL) {
             findings.push(
                 Finding::new(
@@ -391,9 +396,12 @@ impl Checked {
                 .library(module),
             );
         } else if let Some(signal) = result.signal {
-            self.notes.push(format!(
-                "importing {module} killed the interpreter with signal {signal}"
-            ));
+            let said = format!("importing {module} killed the interpreter with signal {signal}");
+            findings.push(
+                Finding::new(CauseKind::Unknown, FindingSource::Probe, said.clone())
+                    .library(module),
+            );
+            self.notes.push(said);
         }
         Ok(findings)
     }

@@ -153,8 +153,10 @@ impl FixVerifier for Verifier<'_> {
         }
     }
 
-    fn method(&self) -> &'static str {
-        if self.import.is_some() {
+    /// The import is re-run only for a fix that sets variables; an rpath fix (fix-python)
+    /// is checked by the resolver even under `--verify`.
+    fn method(&self, plan: &FixPlan) -> &'static str {
+        if self.import.is_some() && !plan.env.is_empty() {
             "import"
         } else {
             "resolver"

@@ -347,8 +347,8 @@ pub struct FixPlan {
 pub trait FixVerifier {
     fn verify(&self, plan: &FixPlan) -> Verification;
 
-    /// How it checks, for the report's `verified_by` ("resolver", "import").
-    fn method(&self) -> &'static str {
+    /// How it checked `plan`, for the report's `verified_by` ("resolver", "import").
+    fn method(&self, _plan: &FixPlan) -> &'static str {
         "resolver"
     }
 }

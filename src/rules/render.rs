@@ -149,7 +149,7 @@ impl<'a> Subject<'a> {
         };
         let verdict = self.context.verifier.verify(&fix_plan);
         let by = (verdict != Verification::NotChecked)
-            .then(|| self.context.verifier.method().to_string());
+            .then(|| self.context.verifier.method(&fix_plan).to_string());
         (verdict, by)
     }
 

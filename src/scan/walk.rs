@@ -113,6 +113,9 @@ fn read_dir(dir: &Path) -> DirListing {
             out.subdirs.push(path);
         } else if kind.is_file() {
             out.files_seen += 1;
+            if surely_not_elf(&path) {
+                continue;
+            }
             match has_elf_magic(&path) {
                 Ok(true) => out.elf_files.push(path),
                 Ok(false) => {}
@@ -121,6 +124,21 @@ fn read_dir(dir: &Path) -> DirListing {
         }
     }
     out
+}
+
+/// Sources, text and data that packages ship in bulk (numpy: ~1,700 files, 22 ELF files). No
+/// loader cares about names, but no ELF file is ever given these: they are not opened, and
+/// every other file, whatever its name, is judged by its first four bytes.
+const NOT_ELF_EXTENSIONS: &[&str] = &[
+    "py", "pyi", "pyc", "pyx", "pxd", "pxi", "pyf", "h", "hpp", "c", "cc", "cpp", "f", "f90",
+    "txt", "md", "rst", "json", "toml", "cfg", "ini", "yaml", "yml", "csv", "npy", "npz", "typed",
+    "html", "js", "css", "svg", "png", "pem", "mo", "po",
+];
+
+fn surely_not_elf(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOT_ELF_EXTENSIONS.contains(&e))
 }
 
 /// True when the file starts with `\x7fELF`; reads four bytes and no more.
