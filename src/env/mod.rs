@@ -195,7 +195,11 @@ pub fn python_facts(
                 .unwrap_or_else(|| interpreter.path.to_string_lossy().into_owned()),
         ),
         kind: python_kind(&interpreter.real, base_prefix.as_deref(), request, &store),
-        loader_flavor: loader_flavor(loader.as_deref(), &store),
+        // A loader that is not there is no flavour at all (the python cannot start).
+        loader_flavor: match loader.as_deref() {
+            Some(l) if !Path::new(l).exists() => LoaderFlavor::Unknown,
+            l => loader_flavor(l, &store),
+        },
         loader,
         nix_attribute: version.as_deref().and_then(classify::nix_python_attribute),
         version,

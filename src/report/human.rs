@@ -306,7 +306,11 @@ fn undiagnosed(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resul
         style.yellow("undiagnosed:")
     )?;
     hidden_by(report, style, out)?;
-    for f in report.findings.iter().filter(|f| !f.latent) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| !f.latent && f.detail != what)
+    {
         writeln!(out, "  {} {}", style.dim("found:"), f.detail)?;
     }
     writeln!(
