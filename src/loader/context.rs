@@ -726,6 +726,39 @@ mod tests {
     }
 
     #[test]
+    fn loader_facts_are_asked_once_then_read_from_the_cache_dir() {
+        let Some(asked) = query_glibc_loader(Path::new(HOST_LOADER)) else {
+            eprintln!("host loader cannot be run: skipped");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let request = Request {
+            vars: [(
+                "XDG_CACHE_HOME".to_string(),
+                dir.path().display().to_string(),
+            )]
+            .into(),
+            cwd: dir.path().to_path_buf(),
+            rules_dirs: Vec::new(),
+        };
+        let loader = Path::new(HOST_LOADER);
+        let real = std::fs::canonicalize(loader).unwrap();
+        let first = query_glibc_loader_cached(loader, &real, &request).unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("pydoctor"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        // What is read back is what the loader said, not a fresh question.
+        let mut planted = asked.clone();
+        planted.glibc_version = Some("9.99".into());
+        std::fs::write(&files[0], serde_json::to_vec(&planted).unwrap()).unwrap();
+        let second = query_glibc_loader_cached(loader, &real, &request).unwrap();
+        assert_eq!(first, asked);
+        assert_eq!(second, planted);
+    }
+
+    #[test]
     fn the_host_loader_describes_itself() {
         let Some(facts) = query_glibc_loader(Path::new(HOST_LOADER)) else {
             eprintln!("host loader cannot be run: skipped");
