@@ -68,17 +68,7 @@ struct Node {
 enum Target {
     Node(usize),
     Preloaded { index: usize, latent: bool },
-    NotFound(Arc<Search>),
-}
-
-/// What a search's outcome depends on besides the name: the objects whose search lists it
-/// reads (the immediate loader, and the ancestors with a DT_RPATH when that chain applies),
-/// by identity (one `ObjectInfo` per path), and whether LD_LIBRARY_PATH is skipped.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct SearchKey {
-    name: String,
-    objects: Vec<usize>,
-    skip_llp: bool,
+    NotFound(Search),
 }
 
 struct Edge {
@@ -96,9 +86,6 @@ pub struct Resolver {
     probes: RwLock<HashMap<String, Probe>>,
     dirs: RwLock<HashMap<String, bool>>,
     subdir_cache: RwLock<HashMap<String, Arc<Vec<String>>>>,
-    /// Searches already made: every file of a venv needs libc.so.6 and friends, and the
-    /// files of one package share their RPATH chains, so most searches repeat.
-    searches: RwLock<HashMap<SearchKey, Arc<Search>>>,
     preloaded_ids: Vec<Option<(u64, u64)>>,
     exec_stack_refused: bool,
 }
@@ -120,7 +107,6 @@ impl Resolver {
             probes: RwLock::new(HashMap::new()),
             dirs: RwLock::new(HashMap::new()),
             subdir_cache: RwLock::new(HashMap::new()),
-            searches: RwLock::new(HashMap::new()),
             exec_stack_refused,
         }
     }
@@ -293,42 +279,13 @@ impl Resolver {
             .position(|p| p.names.iter().any(|n| n == name))
     }
 
-    /// The search for a name needed by node `i` (loader-facts A2), made once per
-    /// [`SearchKey`]. Only files of the other class found: the loader's message says so
-    /// instead of "cannot open".
-    fn search(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Arc<Search> {
-        let key = self.search_key(nodes, i, name, skip_llp);
-        if let Some(s) = self.searches.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return s;
-        }
-        let s = Arc::new(self.search_uncached(nodes, i, name, skip_llp));
-        if let Ok(mut m) = self.searches.write() {
-            m.insert(key, s.clone());
-        }
-        s
-    }
-
-    fn search_key(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> SearchKey {
-        let id = |k: usize| Arc::as_ptr(&nodes[k].info) as usize;
-        let mut objects = vec![id(i)];
-        // The RPATH chain is read only when the loader has no RUNPATH (musl: always).
-        if !nodes[i].info.has_runpath || self.ctx.flavor == LoaderFlavor::Musl {
-            let mut at = nodes[i].parent;
-            while let Some(k) = at {
-                if !nodes[k].info.rpath.is_empty() || !nodes[k].info.runpath.is_empty() {
-                    objects.push(id(k));
-                }
-                at = nodes[k].parent;
-            }
-        }
-        SearchKey {
-            name: name.to_string(),
-            objects,
-            skip_llp,
-        }
-    }
-
-    fn search_uncached(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Search {
+    /// The search for a name needed by node `i` (loader-facts A2). Only files of the other
+    /// class found: the loader's message says so instead of "cannot open".
+    ///
+    /// Not memoised: a key must hold the RPATH chain, whose root differs for every file of
+    /// a venv (auditwheel gives each one an `$ORIGIN` RPATH), so a memo measured slower
+    /// (more CPU, no hits); the probes below it are cached instead.
+    fn search(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Search {
         let mut s = self.search_steps(nodes, i, name, skip_llp);
         if s.found.is_none()
             && s.error.is_none()
@@ -624,8 +581,7 @@ impl Resolver {
             has_runpath,
             nodeflib,
         });
-        // Another thread may have read it meanwhile: keep one `ObjectInfo` per path, since
-        // search keys compare objects by identity.
+        // Another thread may have read it meanwhile: keep one `ObjectInfo` per path.
         match self.objects.write() {
             Ok(mut m) => m.entry(path.to_string()).or_insert(info).clone(),
             Err(_) => info,
