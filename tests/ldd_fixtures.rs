@@ -496,3 +496,38 @@ fn an_executable_stack_is_a_finding_only_for_glibc_2_41_and_later() {
     let f = loader::findings(std::slice::from_ref(&ours));
     assert_eq!(f[0].kind, CauseKind::ExecutableStack);
 }
+
+#[test]
+fn each_dir_tried_says_which_list_it_came_from_and_a_repeated_dir_is_listed_once() {
+    let fx = Fx::new();
+    // libb and the root both carry B and R in their DT_RPATH: the loader walks libb's
+    // list, then the root's, meeting B and R twice; liba (removed) is in neither.
+    let both_dirs = format!("-Wl,-rpath,{}:{}", s(&fx.path("B")), s(&fx.path("R")));
+    let root = chain(&fx, "A", "B", &[RPATH, &both_dirs], &[RPATH, &both_dirs]);
+    std::fs::remove_file(fx.path("A/liba.so")).unwrap();
+    std::fs::create_dir_all(fx.path("R")).unwrap();
+    let (ours, real) = both(
+        &fx,
+        &root,
+        &[("LD_LIBRARY_PATH", "/nonexistent-llp")],
+        fx.dir.path(),
+    );
+    assert!(real.error.contains("liba.so"));
+    let a = find(&ours.needed, "liba.so").unwrap();
+    assert_eq!(a.tried.len(), a.tried_via.len());
+    let b = format!("{}/", s(&fx.path("B")));
+    let r = format!("{}/", s(&fx.path("R")));
+    let libb = format!("rpath of {}", s(&fx.path("B/libb.so")));
+    assert_eq!(
+        &a.tried[..3],
+        &[b.clone(), r.clone(), "/nonexistent-llp/".to_string()]
+    );
+    assert_eq!(
+        &a.tried_via[..3],
+        &[libb.clone(), libb, "ld_library_path".into()]
+    );
+    assert!(a.tried_via[3..].iter().all(|v| v == "default-dir"));
+    assert_eq!(a.tried.iter().filter(|d| **d == b).count(), 1);
+    let json = serde_json::to_value(a).unwrap();
+    assert_eq!(json["tried_via"].as_array().unwrap().len(), a.tried.len());
+}

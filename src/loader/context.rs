@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use wait_timeout::ChildExt;
 
 use crate::elf::{self, ElfClass, Target};
@@ -34,7 +35,7 @@ pub struct Preloaded {
 }
 
 /// Facts a glibc loader reports about itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoaderFacts {
     pub glibc_version: Option<String>,
     pub system_dirs: Vec<PathBuf>,
@@ -135,7 +136,8 @@ impl LoaderContext {
         let flavor = flavor_of(loader, &real, &request.store_dir());
         let facts = match flavor {
             LoaderFlavor::Musl => musl_facts(&real),
-            _ => query_glibc_loader(loader).unwrap_or_else(|| fallback_facts(flavor, &real)),
+            _ => query_glibc_loader_cached(loader, &real, request)
+                .unwrap_or_else(|| fallback_facts(flavor, &real)),
         };
         let target = Target::X86_64;
         let mut ctx = LoaderContext {
@@ -354,6 +356,111 @@ pub fn flavor_of(loader: &Path, real: &Path, store_dir: &Path) -> LoaderFlavor {
         LoaderFlavor::NixGlibc
     } else {
         LoaderFlavor::FhsGlibc
+    }
+}
+
+/// [`query_glibc_loader`], remembered in `$XDG_CACHE_HOME/pydoctor` (default
+/// `~/.cache/pydoctor`) per loader file and CPU. Asking the loader means two process starts,
+/// the largest fixed cost of a short `ldd`. Reading the answers from the binary instead was
+/// tried and dropped: the system dirs block has no anchor in `.rodata`, and the active
+/// hwcaps subdirs, legacy subdirs and `$PLATFORM` depend on the CPU, not on the file.
+/// The key is the file (path, size, mtime, inode) and the CPU features those depend on, so
+/// a rebuilt loader or another machine sharing the home directory asks again. Any cache
+/// failure just means asking the loader.
+fn query_glibc_loader_cached(loader: &Path, real: &Path, request: &Request) -> Option<LoaderFacts> {
+    let Some(dir) = facts_cache_dir(request) else {
+        return query_glibc_loader(loader);
+    };
+    let file = dir.join(format!("loader-{:016x}.json", facts_key(loader, real)?));
+    if let Some(facts) = std::fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<LoaderFacts>(&b).ok())
+    {
+        return Some(facts);
+    }
+    let facts = query_glibc_loader(loader)?;
+    store_facts(&dir, &file, &facts);
+    Some(facts)
+}
+
+fn facts_cache_dir(request: &Request) -> Option<PathBuf> {
+    let base = match request.nonempty_var("XDG_CACHE_HOME") {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(request.nonempty_var("HOME")?).join(".cache"),
+    };
+    base.is_absolute().then(|| base.join("pydoctor"))
+}
+
+/// A hash of everything the loader's answers depend on. The path asked for is part of it
+/// ("This program interpreter self-identifies as" and nothing else differ between links).
+fn facts_key(loader: &Path, real: &Path) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(real).ok()?;
+    // DefaultHasher::new() has fixed keys: the same inputs give the same file name.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        loader,
+        real,
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ino(),
+    )
+        .hash(&mut h);
+    cpu_features().hash(&mut h);
+    Some(h.finish())
+}
+
+/// The CPU features behind glibc's hwcaps levels (x86-64-v2/v3/v4) and its legacy
+/// `haswell`/`xeon_phi`/`avx512_1` choices, as a bit set.
+fn cpu_features() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let flags = [
+            std::arch::is_x86_feature_detected!("cmpxchg16b"),
+            std::arch::is_x86_feature_detected!("popcnt"),
+            std::arch::is_x86_feature_detected!("sse3"),
+            std::arch::is_x86_feature_detected!("sse4.1"),
+            std::arch::is_x86_feature_detected!("sse4.2"),
+            std::arch::is_x86_feature_detected!("ssse3"),
+            std::arch::is_x86_feature_detected!("avx"),
+            std::arch::is_x86_feature_detected!("avx2"),
+            std::arch::is_x86_feature_detected!("bmi1"),
+            std::arch::is_x86_feature_detected!("bmi2"),
+            std::arch::is_x86_feature_detected!("f16c"),
+            std::arch::is_x86_feature_detected!("fma"),
+            std::arch::is_x86_feature_detected!("lzcnt"),
+            std::arch::is_x86_feature_detected!("movbe"),
+            std::arch::is_x86_feature_detected!("xsave"),
+            std::arch::is_x86_feature_detected!("avx512f"),
+            std::arch::is_x86_feature_detected!("avx512bw"),
+            std::arch::is_x86_feature_detected!("avx512cd"),
+            std::arch::is_x86_feature_detected!("avx512dq"),
+            std::arch::is_x86_feature_detected!("avx512vl"),
+        ];
+        flags
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (i, on)| acc | (u64::from(*on) << i))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        0
+    }
+}
+
+/// Write-then-rename, so a concurrent run never reads half a file.
+fn store_facts(dir: &Path, file: &Path, facts: &LoaderFacts) {
+    let Ok(text) = serde_json::to_vec(facts) else {
+        return;
+    };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 
@@ -616,6 +723,39 @@ mod tests {
                 "x86_64"
             ]
         );
+    }
+
+    #[test]
+    fn loader_facts_are_asked_once_then_read_from_the_cache_dir() {
+        let Some(asked) = query_glibc_loader(Path::new(HOST_LOADER)) else {
+            eprintln!("host loader cannot be run: skipped");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let request = Request {
+            vars: [(
+                "XDG_CACHE_HOME".to_string(),
+                dir.path().display().to_string(),
+            )]
+            .into(),
+            cwd: dir.path().to_path_buf(),
+            rules_dirs: Vec::new(),
+        };
+        let loader = Path::new(HOST_LOADER);
+        let real = std::fs::canonicalize(loader).unwrap();
+        let first = query_glibc_loader_cached(loader, &real, &request).unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("pydoctor"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        // What is read back is what the loader said, not a fresh question.
+        let mut planted = asked.clone();
+        planted.glibc_version = Some("9.99".into());
+        std::fs::write(&files[0], serde_json::to_vec(&planted).unwrap()).unwrap();
+        let second = query_glibc_loader_cached(loader, &real, &request).unwrap();
+        assert_eq!(first, asked);
+        assert_eq!(second, planted);
     }
 
     #[test]

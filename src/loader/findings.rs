@@ -1,6 +1,10 @@
 //! From resolved trees to findings: one [`Finding`] per distinct problem (a missing library
 //! per requiring object, a missing version, a wrong class, a refused executable stack), plus
 //! latent ones for libraries found only by luck of the environment.
+//!
+//! Paths in findings are lexically normalised (`a/b/../c` → `a/c`, no symlinks resolved):
+//! one file reached through two `$ORIGIN` routes is one finding. The `objects` tree keeps
+//! the loader's spelling, which is what `$ORIGIN` sees.
 
 use std::collections::HashSet;
 
@@ -13,14 +17,15 @@ use super::versions;
 pub fn findings(objects: &[ResolvedObject]) -> Vec<Finding> {
     let mut out = Collector::default();
     for object in objects {
+        let path = lexically_normal(&object.path);
         if let Some(error) = &object.error {
-            out.root_error(&object.path, error);
+            out.root_error(&path, error);
         }
         if object.executable_stack {
-            out.push(exec_stack(&object.path, None));
+            out.push(exec_stack(&path, None));
         }
         for lib in &object.needed {
-            out.walk(lib, &object.path);
+            out.walk(lib, &path);
         }
     }
     out.findings
@@ -58,6 +63,7 @@ impl Collector {
         match &lib.path {
             None => self.not_found(lib, parent),
             Some(path) => {
+                let path = &lexically_normal(path);
                 for p in &lib.version_problems {
                     self.push(version_finding(p, path));
                 }
@@ -126,11 +132,12 @@ fn version_finding(p: &super::report::VersionProblem, provider: &str) -> Finding
         FindingSource::Elf,
         format!(
             "{provider}: version `{}' not found (required by {})",
-            p.version, p.required_by
+            p.version,
+            lexically_normal(&p.required_by)
         ),
     )
     .library(&p.version)
-    .required_by(&p.required_by);
+    .required_by(lexically_normal(&p.required_by));
     f.provider = Some(provider.to_string());
     f.newest_available = p.newest_available.clone();
     f
@@ -145,4 +152,118 @@ fn exec_stack(path: &str, parent: Option<&str>) -> Finding {
     .library(path);
     f.required_by = parent.map(str::to_string);
     f
+}
+
+/// `.` and `..` components resolved on the text alone (no symlinks followed), so
+/// `/v/numpy/_core/../../numpy.libs/x.so` is `/v/numpy.libs/x.so`. `..` at the root stays
+/// at the root; leading `..` of a relative path are kept.
+fn lexically_normal(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if absolute => {}
+                _ => parts.push(".."),
+            },
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::report::NeededLibrary;
+
+    #[test]
+    fn dot_and_dot_dot_are_resolved_on_the_text() {
+        assert_eq!(
+            lexically_normal("/v/numpy/_core/../../numpy.libs/libgfortran.so.5"),
+            "/v/numpy.libs/libgfortran.so.5"
+        );
+        assert_eq!(lexically_normal("/a/./b//c/"), "/a/b/c");
+        assert_eq!(lexically_normal("/../a"), "/a");
+        assert_eq!(lexically_normal("../x/../../y"), "../../y");
+        assert_eq!(lexically_normal("a/.."), ".");
+    }
+
+    fn missing(soname: &str) -> NeededLibrary {
+        NeededLibrary {
+            soname: soname.into(),
+            path: None,
+            found_via: None,
+            tried: vec!["/usr/lib/".into()],
+            tried_via: vec!["default-dir".into()],
+            needed: Vec::new(),
+            error: None,
+            rejected: Vec::new(),
+            cache_searched: None,
+            version_problems: Vec::new(),
+            repeated: false,
+            latent: false,
+            executable_stack: false,
+        }
+    }
+
+    fn found(path: &str, needed: Vec<NeededLibrary>) -> NeededLibrary {
+        NeededLibrary {
+            path: Some(path.into()),
+            found_via: Some(super::super::report::FoundVia::Rpath),
+            tried: Vec::new(),
+            tried_via: Vec::new(),
+            needed,
+            ..missing("libgfortran.so.5")
+        }
+    }
+
+    #[test]
+    fn one_library_reached_through_two_origin_routes_gives_one_finding() {
+        let object = |root: &str, via: &str| ResolvedObject {
+            path: root.into(),
+            error: None,
+            needed: vec![found(via, vec![missing("libquadmath.so.0")])],
+            elf: None,
+            executable_stack: false,
+            loader: None,
+        };
+        let objects = [
+            object(
+                "/v/numpy/_core/_multiarray_umath.so",
+                "/v/numpy/_core/../../numpy.libs/libgfortran.so.5",
+            ),
+            object(
+                "/v/numpy/linalg/_umath_linalg.so",
+                "/v/numpy/linalg/../../numpy.libs/libgfortran.so.5",
+            ),
+        ];
+        let f = findings(&objects);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            f[0].required_by.as_deref(),
+            Some("/v/numpy.libs/libgfortran.so.5")
+        );
+        assert!(
+            f[0].detail
+                .contains("(needed by /v/numpy.libs/libgfortran.so.5)")
+        );
+        // The tree keeps the loader's spelling.
+        assert!(
+            objects[0].needed[0]
+                .path
+                .as_deref()
+                .unwrap()
+                .contains("/../")
+        );
+    }
 }

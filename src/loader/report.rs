@@ -52,8 +52,13 @@ pub struct NeededLibrary {
     pub soname: String,
     pub path: Option<String>,
     pub found_via: Option<FoundVia>,
-    /// Directories searched, in order, when not found.
+    /// Directories searched, in order, when not found; each listed once, where the loader
+    /// met it first.
     pub tried: Vec<String>,
+    /// Parallel to `tried` (same length): which list each dir came from: "rpath of <path>",
+    /// "ld_library_path", "runpath of <path>", "default-dir", "direct-path".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tried_via: Vec<String>,
     pub needed: Vec<NeededLibrary>,
     /// The loader's error when the search stopped on a bad file, or only files of another
     /// class were found ("wrong ELF class: ELFCLASS32").

@@ -45,6 +45,8 @@ type FoundFile = (String, FoundVia, Option<(u64, u64)>);
 struct Search {
     found: Option<FoundFile>,
     tried: Vec<String>,
+    /// Parallel to `tried`: the list each dir came from ("rpath of /x/lib.so").
+    tried_via: Vec<String>,
     rejected: Vec<Rejected>,
     error: Option<String>,
     cache_searched: Option<String>,
@@ -279,6 +281,10 @@ impl Resolver {
 
     /// The search for a name needed by node `i` (loader-facts A2). Only files of the other
     /// class found: the loader's message says so instead of "cannot open".
+    ///
+    /// Not memoised: a key must hold the RPATH chain, whose root differs for every file of
+    /// a venv (auditwheel gives each one an `$ORIGIN` RPATH), so a memo measured slower
+    /// (more CPU, no hits); the probes below it are cached instead.
     fn search(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Search {
         let mut s = self.search_steps(nodes, i, name, skip_llp);
         if s.found.is_none()
@@ -305,21 +311,35 @@ impl Resolver {
         if !loader.info.has_runpath {
             let mut at = Some(i);
             while let Some(k) = at {
-                if self.try_dirs(&nodes[k].info.rpath, name, FoundVia::Rpath, &mut s) {
+                let via = || format!("rpath of {}", nodes[k].path);
+                if self.try_dirs(&nodes[k].info.rpath, name, FoundVia::Rpath, via, &mut s) {
                     return s;
                 }
                 at = nodes[k].parent;
             }
-            if self.try_dirs(&self.ctx.main_rpath, name, FoundVia::Rpath, &mut s) {
+            let via = || match &self.ctx.main_program {
+                Some(p) => format!("rpath of {}", p.display()),
+                None => "rpath of the main program".to_string(),
+            };
+            if self.try_dirs(&self.ctx.main_rpath, name, FoundVia::Rpath, via, &mut s) {
                 return s;
             }
         }
         // 2. LD_LIBRARY_PATH (and the dirs of a fix being verified).
-        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, &mut s) {
+        if !skip_llp
+            && self.try_dirs(
+                &self.llp_dirs,
+                name,
+                FoundVia::LdLibraryPath,
+                llp_via,
+                &mut s,
+            )
+        {
             return s;
         }
         // 3. The immediate loader's DT_RUNPATH only.
-        if self.try_dirs(&loader.info.runpath, name, FoundVia::Runpath, &mut s) {
+        let via = || format!("runpath of {}", loader.path);
+        if self.try_dirs(&loader.info.runpath, name, FoundVia::Runpath, via, &mut s) {
             return s;
         }
         // 4. ld.so.cache; with DF_1_NODEFLIB, hits in system dirs are discarded.
@@ -341,7 +361,13 @@ impl Resolver {
         }
         // 5. The compiled-in system dirs, unless DF_1_NODEFLIB.
         if !loader.info.nodeflib {
-            self.try_dirs(&self.default_dirs, name, FoundVia::DefaultDir, &mut s);
+            self.try_dirs(
+                &self.default_dirs,
+                name,
+                FoundVia::DefaultDir,
+                default_via,
+                &mut s,
+            );
         }
         s
     }
@@ -349,23 +375,30 @@ impl Resolver {
     /// musl: LD_LIBRARY_PATH, then the rpath (RUNPATH or RPATH) of the loader chain, then
     /// its path file or defaults. No cache, no hwcaps.
     fn search_musl(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool, s: &mut Search) {
-        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, s) {
+        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, llp_via, s) {
             return;
         }
         let mut at = Some(i);
         while let Some(k) = at {
             let info = &nodes[k].info;
-            let (dirs, via) = if info.has_runpath {
-                (&info.runpath, FoundVia::Runpath)
+            let (dirs, via, list) = if info.has_runpath {
+                (&info.runpath, FoundVia::Runpath, "runpath")
             } else {
-                (&info.rpath, FoundVia::Rpath)
+                (&info.rpath, FoundVia::Rpath, "rpath")
             };
-            if self.try_dirs(dirs, name, via, s) {
+            let label = || format!("{list} of {}", nodes[k].path);
+            if self.try_dirs(dirs, name, via, label, s) {
                 return;
             }
             at = nodes[k].parent;
         }
-        self.try_dirs(&self.default_dirs, name, FoundVia::DefaultDir, s);
+        self.try_dirs(
+            &self.default_dirs,
+            name,
+            FoundVia::DefaultDir,
+            default_via,
+            s,
+        );
     }
 
     /// A DT_NEEDED name with a '/': DSTs expanded against the loader, opened as is.
@@ -381,6 +414,7 @@ impl Resolver {
             Some(path) => {
                 if !self.try_file(&path, FoundVia::DirectPath, &mut s) && s.error.is_none() {
                     s.tried.push(path);
+                    s.tried_via.push(FoundVia::DirectPath.as_str().to_string());
                 }
             }
             None => s.error = Some("empty dynamic string token substitution".into()),
@@ -388,15 +422,33 @@ impl Resolver {
         s
     }
 
-    /// Try `dir/<subdir>name` for every hwcaps subdir, then `dir/name`, for each dir.
-    /// True when the search is over (found, or stopped by a bad file).
-    fn try_dirs(&self, dirs: &[String], name: &str, via: FoundVia, s: &mut Search) -> bool {
+    /// Try `dir/<subdir>name` for every hwcaps subdir, then `dir/name`, for each dir;
+    /// `list` names where the dirs come from, for `tried_via`. True when the search is
+    /// over (found, or stopped by a bad file).
+    fn try_dirs(
+        &self,
+        dirs: &[String],
+        name: &str,
+        via: FoundVia,
+        list: impl Fn() -> String,
+        s: &mut Search,
+    ) -> bool {
         for dir in dirs {
-            s.tried.push(if dir.is_empty() {
+            let shown = if dir.is_empty() {
                 self.ctx.cwd.to_string_lossy().into_owned()
             } else {
                 dir.clone()
-            });
+            };
+            // A dir already searched for this name (the same `$ORIGIN/../x.libs` in the
+            // RPATH of several objects of the chain, or in RPATH and LD_LIBRARY_PATH) found
+            // nothing then and finds nothing now: the loader does open it again, but with
+            // the same answer. So it is listed, and probed, once: where the loader met it
+            // first, which is the entry that explains the search order.
+            if s.tried.contains(&shown) {
+                continue;
+            }
+            s.tried.push(shown);
+            s.tried_via.push(list());
             for d in self.existing_subdirs(dir).iter() {
                 if self.try_file(&format!("{d}{name}"), via, s) || s.error.is_some() {
                     return true;
@@ -529,10 +581,11 @@ impl Resolver {
             has_runpath,
             nodeflib,
         });
-        if let Ok(mut m) = self.objects.write() {
-            m.entry(path.to_string()).or_insert_with(|| info.clone());
+        // Another thread may have read it meanwhile: keep one `ObjectInfo` per path.
+        match self.objects.write() {
+            Ok(mut m) => m.entry(path.to_string()).or_insert(info).clone(),
+            Err(_) => info,
         }
-        info
     }
 
     /// Every object's version needs, checked against the object each name resolved to.
@@ -582,6 +635,7 @@ impl Resolver {
                 path: None,
                 found_via: None,
                 tried: Vec::new(),
+                tried_via: Vec::new(),
                 needed: Vec::new(),
                 error: None,
                 rejected: Vec::new(),
@@ -616,6 +670,7 @@ impl Resolver {
                 }
                 Target::NotFound(search) => {
                     lib.tried = search.tried.clone();
+                    lib.tried_via = search.tried_via.clone();
                     lib.rejected = search.rejected.clone();
                     lib.cache_searched = search.cache_searched.clone();
                     lib.error = search.error.clone();
@@ -625,6 +680,14 @@ impl Resolver {
         }
         out
     }
+}
+
+fn llp_via() -> String {
+    FoundVia::LdLibraryPath.as_str().to_string()
+}
+
+fn default_via() -> String {
+    FoundVia::DefaultDir.as_str().to_string()
 }
 
 fn elf_facts(s: &ElfSummary) -> ElfFacts {

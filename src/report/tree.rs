@@ -104,16 +104,24 @@ fn render_edge(
         let note = format!("{prefix}    ");
         if !lib.tried.is_empty() {
             writeln!(out, "{note}{}", style.dim("searched, in order:"))?;
-            for dir in &lib.tried {
-                writeln!(out, "{note}  {}", style.dim(dir))?;
-            }
         }
-        if let Some(cache) = &lib.cache_searched {
-            writeln!(
-                out,
-                "{note}  {}",
-                style.dim(&format!("{cache} (ld.so.cache)"))
-            )?;
+        // The loader reads its cache between RUNPATH and the default dirs: list it there.
+        let mut cache = lib
+            .cache_searched
+            .as_ref()
+            .map(|c| format!("{c}  (ld.so.cache)"));
+        for (i, dir) in lib.tried.iter().enumerate() {
+            let via = lib.tried_via.get(i).map(String::as_str);
+            if via == Some("default-dir")
+                && let Some(c) = cache.take()
+            {
+                writeln!(out, "{note}  {}", style.dim(&c))?;
+            }
+            let via = via.map(|v| format!("  ({v})")).unwrap_or_default();
+            writeln!(out, "{note}  {}", style.dim(&format!("{dir}{via}")))?;
+        }
+        if let Some(c) = cache {
+            writeln!(out, "{note}  {}", style.dim(&c))?;
         }
         for r in &lib.rejected {
             writeln!(
