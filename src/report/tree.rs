@@ -117,7 +117,9 @@ fn render_edge(
             {
                 writeln!(out, "{note}  {}", style.dim(&c))?;
             }
-            let via = via.map(|v| format!("  ({v})")).unwrap_or_default();
+            let via = via
+                .map(|v| format!("  ({})", short_via(v)))
+                .unwrap_or_default();
             writeln!(out, "{note}  {}", style.dim(&format!("{dir}{via}")))?;
         }
         if let Some(c) = cache {
@@ -171,4 +173,16 @@ fn render_edge(
         )?;
     }
     Ok(())
+}
+
+/// `rpath of /long/path/to/libx.so` → `rpath of libx.so`: the tree already shows where each
+/// object sits; the full path stays in the JSON.
+fn short_via(via: &str) -> String {
+    match via.split_once(" of ") {
+        Some((list, path)) => {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            format!("{list} of {name}")
+        }
+        None => via.to_string(),
+    }
 }
