@@ -299,6 +299,18 @@ fn undiagnosed(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resul
             .map(|f| f.detail.clone())
             .unwrap_or_default(),
     };
+    if what.is_empty() {
+        // Nothing recognisable (an empty paste, or text without any error): say that, not
+        // that a rule is missing.
+        let note = report.extra.get("note").and_then(|n| n.as_str());
+        let note = note.unwrap_or("no Python error or loader message found");
+        return writeln!(
+            out,
+            "{} {} {note}",
+            style.yellow("?"),
+            style.yellow("nothing to diagnose:")
+        );
+    }
     writeln!(
         out,
         "{} {} {what}",
