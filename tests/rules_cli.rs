@@ -168,3 +168,23 @@ fn docs_rules_md_is_not_stale() {
          (or this test with PYDOCTOR_UPDATE_DOCS=1)"
     );
 }
+
+#[test]
+fn colour_only_when_asked_and_never_with_no_color() {
+    let out = pydoctor().args(["rules", "PD101"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    let out = pydoctor()
+        .args(["rules", "PD101", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    let mut cmd = Command::cargo_bin("pydoctor").unwrap();
+    let out = cmd
+        .env_clear()
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .args(["rules", "PD101"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}

@@ -87,3 +87,32 @@ fn the_nixpkgs_table_knows_the_common_sonames() {
         Some("libstdc++6")
     );
 }
+
+#[test]
+fn an_example_that_does_not_behave_is_reported() {
+    use pydoctor::rules::files::RuleFile;
+    let text = r#"
+id = "PD990"
+name = "never-matches"
+kind = "missing-shared-library"
+summary = "s"
+explanation = "e"
+[when]
+library = '^libnothing\.so'
+[[example]]
+name = "claims to match libz"
+match = true
+[[example.finding]]
+kind = "missing-shared-library"
+library = "libz.so.1"
+"#;
+    let file = RuleFile {
+        name: "extra/PD990.toml".into(),
+        text: text.into(),
+    };
+    let db = Database::from_files(&[file]).expect("loads");
+    let failures = db.check_examples();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("claims to match libz"));
+    assert!(failures[0].contains("does not match"));
+}
