@@ -143,7 +143,7 @@ pub fn check_header(bytes: &[u8], target: Target) -> HeaderCheck {
 
 /// Read the first bytes of a file for [`check_header`] (ld.so reads a fixed-size buffer too).
 pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = File::open(path)?;
+    let mut file = open_no_wait(path)?;
     let mut buf = vec![0u8; 64];
     let mut filled = 0;
     while filled < buf.len() {
@@ -154,6 +154,22 @@ pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
     }
     buf.truncate(filled);
     Ok(buf)
+}
+
+/// Open for reading without ever blocking in open(2): a FIFO with no writer would wait for
+/// one forever. FIFOs and sockets are refused; anything else (a device included) is read
+/// normally, and callers read only a bounded amount.
+fn open_no_wait(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_fifo() || kind.is_socket() {
+        return Err(std::io::Error::other("a FIFO or socket, not a file"));
+    }
+    Ok(file)
 }
 
 /// One `Elf_Verneed` entry: the versions this object needs from one library.
@@ -230,7 +246,7 @@ impl std::error::Error for ElfError {}
 
 /// Map a file and summarise it; only the pages holding headers and dynamic data are touched.
 pub fn read_summary(path: &Path) -> Result<ElfSummary, ElfError> {
-    let file = File::open(path).map_err(|e| ElfError::Io(e.to_string()))?;
+    let file = open_no_wait(path).map_err(|e| ElfError::Io(e.to_string()))?;
     let len = file
         .metadata()
         .map_err(|e| ElfError::Io(e.to_string()))?
