@@ -34,6 +34,9 @@ pub const EM_AARCH64: u16 = 183;
 /// Upper bounds that keep a hostile file from making us loop or allocate without end.
 const MAX_DYN_ENTRIES: usize = 1 << 16;
 const MAX_VERSION_ENTRIES: usize = 1 << 12;
+/// All the names read from one file (NEEDED, SONAME, RPATH, version names) together; real
+/// libraries use a few KiB.
+const MAX_STRING_BYTES: usize = 16 << 20;
 
 /// 32- or 64-bit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -342,6 +345,7 @@ pub fn parse_summary(bytes: &[u8]) -> Result<ElfSummary, ElfError> {
         table: bytes
             .get(strtab..strtab.saturating_add(strsz).min(bytes.len()))
             .unwrap_or(&[]),
+        budget: std::cell::Cell::new(MAX_STRING_BYTES),
     };
     for d in &dyns {
         match d.d_tag {
@@ -435,9 +439,11 @@ fn read_u64(b: &[u8], at: usize, little: bool) -> Option<u64> {
     })
 }
 
-/// The dynamic string table.
+/// The dynamic string table, with a budget: every name read is charged to it, so a file whose
+/// thousands of entries all name one huge unterminated string costs bounded time and memory.
 struct Strings<'a> {
     table: &'a [u8],
+    budget: std::cell::Cell<usize>,
 }
 
 impl Strings<'_> {
@@ -447,7 +453,17 @@ impl Strings<'_> {
             .table
             .get(at..)
             .ok_or_else(|| ElfError::Malformed(format!("string offset {at} out of range")))?;
-        Ok(c_string(raw))
+        let left = self.budget.get();
+        let window = &raw[..raw.len().min(left)];
+        let len = window.iter().position(|b| *b == 0).unwrap_or(window.len());
+        if len == left && raw.len() > left {
+            return Err(ElfError::Malformed(format!(
+                "dynamic strings longer than {} MiB in all",
+                MAX_STRING_BYTES >> 20
+            )));
+        }
+        self.budget.set(left - len);
+        Ok(c_string(&raw[..len]))
     }
 }
 
