@@ -52,7 +52,9 @@ fn shared_objects(root: &Path, recursive: bool) -> Vec<PathBuf> {
         if ft.is_dir() && recursive {
             out.extend(shared_objects(&path, true));
         } else if ft.is_file() && path.to_string_lossy().contains(".so") {
-            let head = std::fs::read(&path).map(|b| b.starts_with(b"\x7fELF")).unwrap_or(false);
+            let head = std::fs::read(&path)
+                .map(|b| b.starts_with(b"\x7fELF"))
+                .unwrap_or(false);
             if head {
                 out.push(path);
             }
@@ -90,7 +92,8 @@ fn real_ldd(file: &Path) -> Option<BTreeMap<String, Option<String>>> {
 
 fn flatten(libs: &[NeededLibrary], into: &mut BTreeMap<String, Option<String>>) {
     for l in libs {
-        into.entry(l.soname.clone()).or_insert_with(|| l.path.clone());
+        into.entry(l.soname.clone())
+            .or_insert_with(|| l.path.clone());
         flatten(&l.needed, into);
     }
 }
@@ -129,9 +132,19 @@ fn compare(files: &[PathBuf]) -> Vec<String> {
 fn every_library_ldd_names_in_a_venv_of_numpy_scipy_pandas_resolves_to_the_same_file() {
     let Some(venv) = venv() else { return };
     let files = shared_objects(&venv.join("lib"), true);
-    assert!(files.len() > 50, "only {} shared objects in {}", files.len(), venv.display());
+    assert!(
+        files.len() > 50,
+        "only {} shared objects in {}",
+        files.len(),
+        venv.display()
+    );
     let diffs = compare(&files);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 #[test]
@@ -142,5 +155,10 @@ fn every_library_ldd_names_under_usr_lib_resolves_to_the_same_file() {
         return;
     }
     let diffs = compare(&files);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }

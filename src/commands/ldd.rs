@@ -74,7 +74,7 @@ fn loader_facts(ctx: &LoaderContext) -> serde_json::Value {
 fn unfold(object: &mut ResolvedObject) {
     let mut first: HashMap<String, Vec<NeededLibrary>> = HashMap::new();
     collect(&object.needed, &mut first);
-    fill(&mut object.needed, &first, 0);
+    fill(&mut object.needed, &first, &mut Vec::new());
 }
 
 fn collect(libs: &[NeededLibrary], first: &mut HashMap<String, Vec<NeededLibrary>>) {
@@ -88,18 +88,27 @@ fn collect(libs: &[NeededLibrary], first: &mut HashMap<String, Vec<NeededLibrary
     }
 }
 
-fn fill(libs: &mut [NeededLibrary], first: &HashMap<String, Vec<NeededLibrary>>, depth: usize) {
-    // Depth bound: a dependency cycle is folded at the point where it closes.
-    if depth > 64 {
-        return;
-    }
+/// `ancestors` keeps a dependency cycle folded where it closes (and the copy finite).
+fn fill(
+    libs: &mut [NeededLibrary],
+    first: &HashMap<String, Vec<NeededLibrary>>,
+    ancestors: &mut Vec<String>,
+) {
     for lib in libs {
+        let Some(path) = lib.path.clone() else {
+            continue;
+        };
+        if ancestors.contains(&path) || ancestors.len() > 64 {
+            continue;
+        }
         if lib.repeated
-            && let Some(sub) = lib.path.as_ref().and_then(|p| first.get(p))
+            && let Some(sub) = first.get(&path)
         {
             lib.needed = sub.clone();
             lib.repeated = false;
         }
-        fill(&mut lib.needed, first, depth + 1);
+        ancestors.push(path);
+        fill(&mut lib.needed, first, ancestors);
+        ancestors.pop();
     }
 }

@@ -359,8 +359,13 @@ pub fn flavor_of(loader: &Path, real: &Path, store_dir: &Path) -> LoaderFlavor {
 
 /// Run the loader with an empty environment and read what it says about itself.
 pub fn query_glibc_loader(loader: &Path) -> Option<LoaderFacts> {
-    let diagnostics = run_loader(loader, "--list-diagnostics");
-    let help = run_loader(loader, "--help")?;
+    // Both at once: each is a process start, the dominant fixed cost of a short `ldd`.
+    let (diagnostics, help) = std::thread::scope(|s| {
+        let d = s.spawn(|| run_loader(loader, "--list-diagnostics"));
+        let help = run_loader(loader, "--help");
+        (d.join().ok().flatten(), help)
+    });
+    let help = help?;
     let mut facts = parse_help(&help);
     if let Some(diag) = diagnostics {
         apply_diagnostics(&mut facts, &diag);

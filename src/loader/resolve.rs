@@ -83,6 +83,7 @@ pub struct Resolver {
     objects: RwLock<HashMap<String, Arc<ObjectInfo>>>,
     probes: RwLock<HashMap<String, Probe>>,
     dirs: RwLock<HashMap<String, bool>>,
+    subdir_cache: RwLock<HashMap<String, Arc<Vec<String>>>>,
     preloaded_ids: Vec<Option<(u64, u64)>>,
     exec_stack_refused: bool,
 }
@@ -103,6 +104,7 @@ impl Resolver {
             objects: RwLock::new(HashMap::new()),
             probes: RwLock::new(HashMap::new()),
             dirs: RwLock::new(HashMap::new()),
+            subdir_cache: RwLock::new(HashMap::new()),
             exec_stack_refused,
         }
     }
@@ -202,14 +204,15 @@ impl Resolver {
         }];
         let mut i = 0;
         while i < nodes.len() {
-            let needed = match &nodes[i].info.summary {
-                Ok(s) => s.needed.clone(),
-                Err(_) => Vec::new(),
+            let info = nodes[i].info.clone();
+            let needed = match &info.summary {
+                Ok(s) => s.needed.as_slice(),
+                Err(_) => &[],
             };
             for name in needed {
-                let target = self.load(&mut nodes, i, &name);
+                let target = self.load(&mut nodes, i, name);
                 nodes[i].edges.push(Edge {
-                    name,
+                    name: name.clone(),
                     target,
                     version_problems: Vec::new(),
                 });
@@ -394,11 +397,7 @@ impl Resolver {
             } else {
                 dir.clone()
             });
-            for sub in self.ctx.subdirs.iter().map(String::as_str).chain([""]) {
-                let d = format!("{dir}{sub}");
-                if !self.dir_exists(&d) {
-                    continue;
-                }
+            for d in self.existing_subdirs(dir).iter() {
                 if self.try_file(&format!("{d}{name}"), via, s) || s.error.is_some() {
                     return true;
                 }
@@ -456,6 +455,35 @@ impl Resolver {
         probe
     }
 
+    /// `dir/<hwcaps subdir>/` for each one that exists, then `dir/` if it exists, in the
+    /// loader's order; computed once per dir (the loader also remembers absent dirs).
+    fn existing_subdirs(&self, dir: &str) -> Arc<Vec<String>> {
+        if let Some(e) = self
+            .subdir_cache
+            .read()
+            .ok()
+            .and_then(|m| m.get(dir).cloned())
+        {
+            return e;
+        }
+        let list: Vec<String> = if self.dir_exists(dir) {
+            self.ctx
+                .subdirs
+                .iter()
+                .map(|sub| format!("{dir}{sub}"))
+                .filter(|d| self.dir_exists(d))
+                .chain([dir.to_string()])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let list = Arc::new(list);
+        if let Ok(mut m) = self.subdir_cache.write() {
+            m.insert(dir.to_string(), list.clone());
+        }
+        list
+    }
+
     fn dir_exists(&self, dir: &str) -> bool {
         if let Some(e) = self.dirs.read().ok().and_then(|m| m.get(dir).copied()) {
             return e;
@@ -510,8 +538,9 @@ impl Resolver {
     /// Every object's version needs, checked against the object each name resolved to.
     fn check_versions(&self, nodes: &mut [Node]) {
         for i in 0..nodes.len() {
-            let needs = match &nodes[i].info.summary {
-                Ok(s) => s.version_needs.clone(),
+            let info = nodes[i].info.clone();
+            let needs = match &info.summary {
+                Ok(s) => &s.version_needs,
                 Err(_) => continue,
             };
             let requirer = nodes[i].path.clone();
@@ -529,7 +558,7 @@ impl Resolver {
                 let Ok(defs) = &provider.summary else {
                     continue;
                 };
-                let problems = versions::missing(&need, &defs.version_defs, &requirer);
+                let problems = versions::missing(need, &defs.version_defs, &requirer);
                 nodes[i].edges[e].version_problems.extend(problems);
             }
         }
