@@ -433,3 +433,73 @@ fn is_world_searchable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0 || m.is_file())
 }
+
+/// A minimal ELF64 shared object whose only dynamic entry is DT_NEEDED `needed`.
+fn one_needed_elf(needed: &str) -> Vec<u8> {
+    let mut strtab = needed.as_bytes().to_vec();
+    strtab.push(0);
+    let dyn_at = 64 + 2 * 56;
+    let dyn_len = 4 * 16;
+    let str_at = dyn_at + dyn_len;
+    let len = (str_at + strtab.len()) as u64;
+    let mut b = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    b.extend_from_slice(&3u16.to_le_bytes()); // ET_DYN
+    b.extend_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+    b.extend_from_slice(&1u32.to_le_bytes());
+    for v in [0u64, 64, 0] {
+        b.extend_from_slice(&v.to_le_bytes()); // entry, phoff, shoff
+    }
+    b.extend_from_slice(&0u32.to_le_bytes());
+    for v in [64u16, 56, 2, 64, 0, 0] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    for (kind, off, size) in [(1u32, 0u64, len), (2, dyn_at as u64, dyn_len as u64)] {
+        b.extend_from_slice(&kind.to_le_bytes());
+        b.extend_from_slice(&6u32.to_le_bytes());
+        for v in [off, off, off, size, size, 8] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    for (tag, value) in [
+        (5u64, str_at as u64),
+        (10, strtab.len() as u64),
+        (1, 0),
+        (0, 0),
+    ] {
+        b.extend_from_slice(&tag.to_le_bytes());
+        b.extend_from_slice(&value.to_le_bytes());
+    }
+    b.extend_from_slice(&strtab);
+    b
+}
+
+#[test]
+fn a_five_thousand_library_needed_chain_neither_overflows_nor_nests_without_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for i in 0..5000 {
+        std::fs::write(
+            dir.join(format!("lib{i}.so")),
+            one_needed_elf(&format!("lib{}.so", i + 1)),
+        )
+        .unwrap();
+    }
+    let llp = dir.display().to_string();
+    // `ldd` parses the output with serde_json's default 128-level nesting limit: it must fit.
+    let run = ldd(
+        &[&dir.join("lib0.so")],
+        &[("LD_LIBRARY_PATH", llp.as_str())],
+    );
+    assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
+    let mut level = &object(&run, 0)["needed"][0];
+    let mut depth = 1;
+    while level["needed"].as_array().is_some_and(|a| !a.is_empty()) {
+        level = &level["needed"][0];
+        depth += 1;
+    }
+    assert!(depth <= 32, "{depth}");
+    assert!(
+        level["error"].as_str().unwrap().contains("deeper than"),
+        "{level}"
+    );
+}
