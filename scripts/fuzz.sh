@@ -5,7 +5,8 @@
 #   paste        fixtures/text/** (real error text and its paste variants)
 #   rule_file    rules/**.toml (one selector byte in front picks what the file pretends to be)
 #
-#   scripts/fuzz.sh SECONDS [TARGET...]     JOBS=2 runs two targets at a time (default 1)
+#   scripts/fuzz.sh SECONDS [TARGET...]     JOBS=2 runs two targets at a time (default 1);
+#                                           NO_BUILD=1 skips the build
 #
 # Needs cargo-fuzz. The toolchain is stable, so RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its
 # nightly flags; `-s none` because the sanitizer runtime is not installed. Crashes land in
@@ -122,7 +123,8 @@ run_one() {
     return "$status"
 }
 
-(cd "$root" && nice -n 10 $cargo_fuzz build -s none -O >/dev/null)
+# NO_BUILD=1 reuses the binaries already built (another run of this script built them).
+[ -n "${NO_BUILD:-}" ] || (cd "$root" && nice -n 10 $cargo_fuzz build -s none -O >/dev/null)
 fail=0
 running=0
 for target in "${targets[@]}"; do
