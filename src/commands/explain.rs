@@ -23,13 +23,33 @@ use crate::source::text::{TextEvidence, analyse};
 pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
     let input = match &args.file {
         Some(path) => {
-            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            let file = open_no_wait(path).map_err(|e| Error::io(path, e))?;
             read_bounded(file, DEFAULT_LIMIT).map_err(|e| Error::io(path, e))?
         }
         None => read_bounded(std::io::stdin().lock(), DEFAULT_LIMIT)
             .map_err(|e| Error::io("<stdin>", e))?,
     };
     report_for_input(&input, request, Command::Explain, !args.text_only)
+}
+
+/// Open without blocking in open(2) (a FIFO with no writer would wait forever), then read
+/// normally: a FIFO that has a writer streams as usual, one without reads as empty.
+fn open_no_wait(path: &std::path::Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: F_GETFL/F_SETFL on a descriptor we own; only the O_NONBLOCK bit changes.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(file)
 }
 
 /// The whole text pipeline for input already read: the report of `explain` (and `check -`).
@@ -191,7 +211,12 @@ fn evidence_of(text: &TextEvidence) -> Evidence {
 /// Notes about the input, and every failure when the paste held more than one.
 fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
     let mut notes = Vec::new();
-    if input.truncated {
+    if input.stopped_early {
+        notes.push(format!(
+            "the input did not end; reading stopped after {} MiB",
+            input.bytes_read / (1024 * 1024)
+        ));
+    } else if input.truncated {
         notes.push(format!(
             "the input was {} bytes; only its last {} MiB were read",
             input.bytes_read,
@@ -214,7 +239,11 @@ fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
     }
     report.extra.insert(
         "input".into(),
-        serde_json::json!({ "bytes_read": input.bytes_read, "truncated": input.truncated }),
+        serde_json::json!({
+            "bytes_read": input.bytes_read,
+            "truncated": input.truncated,
+            "stopped_early": input.stopped_early,
+        }),
     );
     if text.failures.len() > 1
         && let Ok(all) = serde_json::to_value(&text.failures)

@@ -42,6 +42,9 @@ pub const EM_AARCH64: u16 = 183;
 /// Upper bounds that keep a hostile file from making us loop or allocate without end.
 const MAX_DYN_ENTRIES: usize = 1 << 16;
 const MAX_VERSION_ENTRIES: usize = 1 << 12;
+/// All the names read from one file (NEEDED, SONAME, RPATH, version names) together; real
+/// libraries use a few KiB.
+const MAX_STRING_BYTES: usize = 16 << 20;
 
 /// 32- or 64-bit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,7 +154,7 @@ pub fn check_header(bytes: &[u8], target: Target) -> HeaderCheck {
 
 /// Read the first bytes of a file for [`check_header`] (ld.so reads a fixed-size buffer too).
 pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = File::open(path)?;
+    let mut file = open_no_wait(path)?;
     let mut buf = vec![0u8; 64];
     let mut filled = 0;
     while filled < buf.len() {
@@ -162,6 +165,22 @@ pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
     }
     buf.truncate(filled);
     Ok(buf)
+}
+
+/// Open for reading without ever blocking in open(2): a FIFO with no writer would wait for
+/// one forever. FIFOs and sockets are refused; anything else (a device included) is read
+/// normally, and callers read only a bounded amount.
+fn open_no_wait(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_fifo() || kind.is_socket() {
+        return Err(std::io::Error::other("a FIFO or socket, not a file"));
+    }
+    Ok(file)
 }
 
 /// One `Elf_Verneed` entry: the versions this object needs from one library.
@@ -239,7 +258,7 @@ impl std::error::Error for ElfError {}
 /// Summarise a file, reading only the blocks that hold headers and dynamic data (a few
 /// `pread`s; cheaper than mapping and faulting in pages of large libraries).
 pub fn read_summary(path: &Path) -> Result<ElfSummary, ElfError> {
-    let file = File::open(path).map_err(|e| ElfError::Io(e.to_string()))?;
+    let file = open_no_wait(path).map_err(|e| ElfError::Io(e.to_string()))?;
     let meta = file.metadata().map_err(|e| ElfError::Io(e.to_string()))?;
     if !meta.file_type().is_file() {
         return Err(ElfError::Io("not a regular file".into()));
@@ -407,6 +426,7 @@ fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
         src,
         start: strtab,
         end: strtab.saturating_add(strsz).min(src.len()),
+        budget: std::cell::Cell::new(MAX_STRING_BYTES),
     };
     for d in &dyns {
         match d.d_tag {
@@ -498,11 +518,13 @@ fn read_u64(b: &[u8], at: usize, little: bool) -> Option<u64> {
     })
 }
 
-/// The dynamic string table.
+/// The dynamic string table, with a budget: every name read is charged to it, so a file whose
+/// thousands of entries all name one huge unterminated string costs bounded time and memory.
 struct Strings<'a> {
     src: &'a dyn Source,
     start: usize,
     end: usize,
+    budget: std::cell::Cell<usize>,
 }
 
 impl Strings<'_> {
@@ -522,11 +544,28 @@ impl Strings<'_> {
                 .ok_or_else(out_of_range)?;
             if let Some(nul) = chunk.iter().position(|b| *b == 0) {
                 raw.extend_from_slice(&chunk[..nul]);
-                return Ok(String::from_utf8_lossy(&raw).into_owned());
+                return self.charge(raw);
             }
             raw.extend_from_slice(&chunk);
             at += chunk.len();
+            if raw.len() > self.budget.get() {
+                return Err(ElfError::Malformed(format!(
+                    "dynamic strings longer than {} MiB in all",
+                    MAX_STRING_BYTES >> 20
+                )));
+            }
         }
+        self.charge(raw)
+    }
+
+    fn charge(&self, raw: Vec<u8>) -> Result<String, ElfError> {
+        let left = self.budget.get().checked_sub(raw.len()).ok_or_else(|| {
+            ElfError::Malformed(format!(
+                "dynamic strings longer than {} MiB in all",
+                MAX_STRING_BYTES >> 20
+            ))
+        })?;
+        self.budget.set(left);
         Ok(String::from_utf8_lossy(&raw).into_owned())
     }
 }

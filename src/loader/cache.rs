@@ -105,10 +105,15 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     ))
 }
 
+/// Cache strings are sonames and paths: a longer "string" is a corrupt cache, and scanning
+/// each entry's string to the end of a large file would be quadratic.
+const MAX_CACHE_STRING: usize = 4096;
+
 fn c_str(b: &[u8], at: usize) -> Option<String> {
     let rest = b.get(at..)?;
-    let end = rest.iter().position(|c| *c == 0)?;
-    Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+    // std's NUL search (word at a time, optimised even in a debug build).
+    let s = std::ffi::CStr::from_bytes_until_nul(&rest[..rest.len().min(MAX_CACHE_STRING)]).ok()?;
+    Some(String::from_utf8_lossy(s.to_bytes()).into_owned())
 }
 
 /// New format at `base`; string offsets are relative to `base` (the new header).

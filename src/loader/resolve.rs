@@ -77,6 +77,10 @@ struct Edge {
     version_problems: Vec<VersionProblem>,
 }
 
+/// How deep the `objects` tree nests (real closures are under 10 levels). Two JSON levels per
+/// tree level keeps the output within the common 128-level limit of JSON readers.
+const MAX_TREE_DEPTH: usize = 32;
+
 /// Resolves files the way the context's loader would; share one across threads.
 pub struct Resolver {
     ctx: LoaderContext,
@@ -624,10 +628,16 @@ impl Resolver {
     /// The nested tree: each object's needs listed where it first appears, depth first.
     fn tree(&self, nodes: &[Node]) -> Vec<NeededLibrary> {
         let mut seen = HashSet::from([0usize]);
-        self.subtree(nodes, 0, &mut seen)
+        self.subtree(nodes, 0, &mut seen, 0)
     }
 
-    fn subtree(&self, nodes: &[Node], i: usize, seen: &mut HashSet<usize>) -> Vec<NeededLibrary> {
+    fn subtree(
+        &self,
+        nodes: &[Node],
+        i: usize,
+        seen: &mut HashSet<usize>,
+        depth: usize,
+    ) -> Vec<NeededLibrary> {
         let mut out = Vec::with_capacity(nodes[i].edges.len());
         for edge in &nodes[i].edges {
             let mut lib = NeededLibrary {
@@ -652,8 +662,14 @@ impl Resolver {
                     lib.found_via = n.via;
                     lib.latent = n.latent;
                     lib.executable_stack = self.refuses_stack(n);
-                    if seen.insert(*j) {
-                        lib.needed = self.subtree(nodes, *j, seen);
+                    if depth + 1 >= MAX_TREE_DEPTH && !n.edges.is_empty() {
+                        // A chain this deep is built to exhaust stacks (ours, and every JSON
+                        // reader's nesting limit): stop nesting and say so.
+                        lib.error = Some(format!(
+                            "its dependencies are not listed: the tree is deeper than {MAX_TREE_DEPTH} levels"
+                        ));
+                    } else if seen.insert(*j) {
+                        lib.needed = self.subtree(nodes, *j, seen, depth + 1);
                     } else {
                         lib.repeated = true;
                     }

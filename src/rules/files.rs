@@ -46,13 +46,48 @@ pub fn read_dir(dir: &Path) -> Result<Vec<RuleFile>> {
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let text = read_rule_text(&path)?;
             Ok(RuleFile {
                 name: path.display().to_string(),
                 text,
             })
         })
         .collect()
+}
+
+/// A rule file is small text: bigger than this is a mistake or an attack.
+pub const MAX_RULE_FILE: u64 = 1024 * 1024;
+
+/// Read one `--rules` file: a regular file (a FIFO would block, a device never end), at most
+/// [`MAX_RULE_FILE`] bytes, UTF-8.
+fn read_rule_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Rules(format!(
+            "{}: not a regular file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(Error::Rules(format!(
+            "{}: larger than {} KiB; not a rule file",
+            path.display(),
+            MAX_RULE_FILE / 1024
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::Rules(format!("{}: not valid UTF-8", path.display())))
 }
 
 fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<()> {

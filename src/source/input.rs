@@ -9,6 +9,10 @@ use std::io::{self, Read};
 /// The default bound for `explain`: 16 MiB of the input's tail.
 pub const DEFAULT_LIMIT: usize = 16 * 1024 * 1024;
 
+/// Reading stops after this many bytes even when the input has not ended: `/dev/zero` or
+/// `yes` piped in never end, and no real log is this long.
+pub const MAX_READ: u64 = 256 * 1024 * 1024;
+
 /// What was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
@@ -18,6 +22,8 @@ pub struct Input {
     pub truncated: bool,
     /// How many bytes the reader delivered in all.
     pub bytes_read: u64,
+    /// True when reading stopped at [`MAX_READ`] before the input ended.
+    pub stopped_early: bool,
 }
 
 /// Read everything from `reader`, keeping only the last `limit` bytes.
@@ -30,7 +36,12 @@ pub fn read_bounded(mut reader: impl Read, limit: usize) -> io::Result<Input> {
     let mut chunk = vec![0u8; 64 * 1024];
     let mut bytes_read: u64 = 0;
     let mut dropped = false;
+    let mut stopped_early = false;
     loop {
+        if bytes_read >= MAX_READ {
+            stopped_early = true;
+            break;
+        }
         let n = match reader.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => n,
@@ -57,6 +68,7 @@ pub fn read_bounded(mut reader: impl Read, limit: usize) -> io::Result<Input> {
         text: String::from_utf8_lossy(&buffer).into_owned(),
         truncated: dropped,
         bytes_read,
+        stopped_early,
     })
 }
 
