@@ -64,7 +64,6 @@ fn marker_package(dir: &Path, marker: &Path) {
 }
 
 #[test]
-#[ignore = "check is not implemented on this branch yet"]
 fn a_module_name_with_code_in_it_is_refused_and_nothing_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = tmp.path().join("x");
@@ -84,7 +83,6 @@ fn a_module_name_with_code_in_it_is_refused_and_nothing_runs() {
 }
 
 #[test]
-#[ignore = "check is not implemented on this branch yet"]
 fn names_that_a_shell_or_python_would_interpret_are_all_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = tmp.path().join("m");
@@ -118,7 +116,6 @@ fn names_that_a_shell_or_python_would_interpret_are_all_refused() {
 }
 
 #[test]
-#[ignore = "check is not implemented on this branch yet"]
 fn no_import_runs_none_of_the_module_code() {
     let tmp = tempfile::tempdir().unwrap();
     let marker = tmp.path().join("imported");
@@ -151,7 +148,6 @@ fn no_import_runs_none_of_the_module_code() {
 }
 
 #[test]
-#[ignore = "check is not implemented on this branch yet"]
 fn shell_start_files_named_by_the_environment_never_run() {
     // The probe is started directly, not through a shell: BASH_ENV and ENV are never read.
     let tmp = tempfile::tempdir().unwrap();
@@ -172,7 +168,6 @@ fn shell_start_files_named_by_the_environment_never_run() {
 }
 
 #[test]
-#[ignore = "check is not implemented on this branch yet"]
 fn pythoninspect_in_the_environment_does_not_leave_an_interactive_python_waiting() {
     let tmp = tempfile::tempdir().unwrap();
     let py = python();
