@@ -3,8 +3,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs");
+    // Only paths that exist: a missing one (a worktree's `.git` is a file) would make cargo
+    // rerun this script, and rebuild the crate, on every build.
+    for git_path in [".git/HEAD", ".git/refs"] {
+        if std::path::Path::new(git_path).exists() {
+            println!("cargo:rerun-if-changed={git_path}");
+        }
+    }
     println!("cargo:rerun-if-changed=rules");
     embed_git_revision();
     embed_rules();
