@@ -180,6 +180,16 @@ impl Tables {
 }
 
 fn compile_regex(file: &RuleFile, id: &str, field: &str, source: &str) -> Result<Regex> {
+    if has_unicode_word_boundary(source) {
+        // Pastes hold binary garbage and non-ASCII text; on those a Unicode `\b` sends the
+        // regex engine to its slow NFA (7.5 s for 10 MB of noise against 0.45 s).
+        return Err(files::field_error(
+            file,
+            source,
+            field,
+            &format!("in `{id}`: use the ASCII word boundary `(?-u:\\b)`, not `\\b`"),
+        ));
+    }
     Regex::new(source).map_err(|e| {
         let first = e.to_string().lines().last().unwrap_or_default().to_string();
         files::field_error(
@@ -189,6 +199,24 @@ fn compile_regex(file: &RuleFile, id: &str, field: &str, source: &str) -> Result
             &format!("in `{id}`: bad regex: {first}"),
         )
     })
+}
+
+/// A `\b` or `\B` outside `(?-u:…)`: a Unicode word boundary.
+fn has_unicode_word_boundary(source: &str) -> bool {
+    let ascii_only = source.replace("(?-u:\\b)", "").replace("(?-u:\\B)", "");
+    let bytes = ascii_only.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\\' {
+            if matches!(bytes[i + 1], b'b' | b'B') {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 fn check_examples(
@@ -409,6 +437,16 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn unicode_word_boundaries_are_refused_ascii_ones_allowed() {
+        assert!(has_unicode_word_boundary(r"\bSIGILL"));
+        assert!(has_unicode_word_boundary(r"a\Bb"));
+        assert!(!has_unicode_word_boundary(r"(?-u:\b)SIGILL(?-u:\b)"));
+        assert!(!has_unicode_word_boundary(r"\\b literal backslash then b"));
+        assert!(!has_unicode_word_boundary(r"\d+\.so"));
+    }
+
     use super::*;
 
     fn file(name: &str, text: &str) -> RuleFile {
