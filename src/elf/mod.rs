@@ -245,6 +245,41 @@ pub fn read_summary(path: &Path) -> Result<ElfSummary, ElfError> {
     summarise(&FileSource::new(&file, meta.len()))
 }
 
+/// A file opened once for the loader: what `open_verify` would say of its header, its
+/// (dev, inode) and its summary, from one open and a few reads.
+#[derive(Debug)]
+pub struct Opened {
+    pub check: HeaderCheck,
+    /// The file starts with the ELF magic (for "not an ELF file" rather than the check's).
+    pub elf_magic: bool,
+    pub id: (u64, u64),
+    pub summary: Result<ElfSummary, ElfError>,
+}
+
+/// Open a regular file once for [`check_header`] and [`read_summary`] together. `Ok(None)`
+/// when it is not a regular file (a directory, a device): callers keep their own path
+/// for those, whose errors come from reading.
+pub fn open_for_loader(path: &Path, target: Target) -> std::io::Result<Option<Opened>> {
+    use std::os::unix::fs::MetadataExt;
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Ok(None);
+    }
+    let src = FileSource::new(&file, meta.len());
+    let head = Window::load(&src, 0, WINDOW);
+    let first = &head.bytes[..head.bytes.len().min(64)];
+    let check = check_header(first, target);
+    let elf_magic = first.starts_with(ELFMAG);
+    let summary = summarise_from(&src, head);
+    Ok(Some(Opened {
+        check,
+        elf_magic,
+        id: (meta.dev(), meta.ino()),
+        summary,
+    }))
+}
+
 /// Summarise an ELF image held in memory.
 pub fn parse_summary(bytes: &[u8]) -> Result<ElfSummary, ElfError> {
     summarise(&bytes)
@@ -344,7 +379,10 @@ impl<'a> Window<'a> {
 
 fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
     // The ELF header and, in practice, the program headers: one read.
-    let head = Window::load(src, 0, WINDOW);
+    summarise_from(src, Window::load(src, 0, WINDOW))
+}
+
+fn summarise_from<'a>(src: &'a dyn Source, head: Window<'a>) -> Result<ElfSummary, ElfError> {
     let ident = head.inside(0, 64.min(src.len())).ok_or(ElfError::NotElf)?;
     if ident.len() < SELFMAG || &ident[..SELFMAG] != ELFMAG {
         return Err(ElfError::NotElf);

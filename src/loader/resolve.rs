@@ -130,18 +130,35 @@ impl Resolver {
                 .as_ref()
                 .map(|p| p.to_string_lossy().into_owned()),
         };
-        let head = match elf::read_head(Path::new(&abs)) {
-            Ok(h) => h,
-            Err(e) => {
-                out.error = Some(format!("cannot open: {e}"));
-                return out;
-            }
-        };
-        let info = self.object(&abs);
+        let (check, elf_magic, info, id) =
+            match elf::open_for_loader(Path::new(&abs), self.ctx.target) {
+                Ok(Some(opened)) => {
+                    let info = match self.objects.read().ok().and_then(|m| m.get(&abs).cloned()) {
+                        Some(known) => known,
+                        None => self.keep_object(&abs, self.info_of(&abs, opened.summary)),
+                    };
+                    (opened.check, opened.elf_magic, info, Some(opened.id))
+                }
+                Ok(None) => match elf::read_head(Path::new(&abs)) {
+                    Ok(head) => {
+                        let check = elf::check_header(&head, self.ctx.target);
+                        let magic = head.starts_with(b"\x7fELF");
+                        (check, magic, self.object(&abs), file_id(&abs))
+                    }
+                    Err(e) => {
+                        out.error = Some(format!("cannot open: {e}"));
+                        return out;
+                    }
+                },
+                Err(e) => {
+                    out.error = Some(format!("cannot open: {e}"));
+                    return out;
+                }
+            };
         if let Ok(s) = &info.summary {
             out.elf = Some(elf_facts(s));
         }
-        match elf::check_header(&head, self.ctx.target) {
+        match check {
             HeaderCheck::Accept => {}
             HeaderCheck::WrongClass(c) => {
                 out.error = Some(format!("wrong ELF class: {}", c.loader_name()));
@@ -152,7 +169,7 @@ impl Resolver {
                 return out;
             }
             HeaderCheck::Invalid(msg) => {
-                out.error = Some(if head.starts_with(b"\x7fELF") {
+                out.error = Some(if elf_magic {
                     msg.to_string()
                 } else {
                     "not an ELF file".to_string()
@@ -164,7 +181,7 @@ impl Resolver {
             out.error = Some(e.to_string());
             return out;
         }
-        let nodes = self.walk(&abs, info);
+        let nodes = self.walk(&abs, info, id);
         out.executable_stack = self.refuses_stack(&nodes[0]);
         out.needed = self.tree(&nodes);
         out
@@ -177,7 +194,7 @@ impl Resolver {
         if info.summary.is_err() {
             return Vec::new();
         }
-        self.walk(&abs, info)
+        self.walk(&abs, info, file_id(&abs))
             .into_iter()
             .skip(1)
             .map(|n| Preloaded {
@@ -189,7 +206,7 @@ impl Resolver {
     }
 
     /// The breadth-first load: nodes in load order, root first.
-    fn walk(&self, root: &str, info: Arc<ObjectInfo>) -> Vec<Node> {
+    fn walk(&self, root: &str, info: Arc<ObjectInfo>, id: Option<(u64, u64)>) -> Vec<Node> {
         let mut names = vec![root.to_string()];
         if let Ok(Some(s)) = info.summary.as_ref().map(|s| s.soname.clone()) {
             names.push(s);
@@ -197,7 +214,7 @@ impl Resolver {
         let mut nodes = vec![Node {
             path: root.to_string(),
             names,
-            id: file_id(root),
+            id,
             info,
             parent: None,
             via: None,
@@ -494,12 +511,23 @@ impl Resolver {
             return p;
         }
         let io = absolute(&self.ctx.cwd, Path::new(path));
-        let probe = match elf::read_head(Path::new(&io)) {
+        let probe = match elf::open_for_loader(Path::new(&io), self.ctx.target) {
             Err(_) => Probe::Missing,
-            Ok(head) => {
-                let check = elf::check_header(&head, self.ctx.target);
-                Probe::Checked(check, file_id(&io))
+            // One open for the check and the read: an accepted file is about to be mapped.
+            Ok(Some(opened)) => {
+                let id = Some(opened.id);
+                if opened.check == HeaderCheck::Accept {
+                    self.keep_object(path, self.info_of(&io, opened.summary));
+                }
+                Probe::Checked(opened.check, id)
             }
+            Ok(None) => match elf::read_head(Path::new(&io)) {
+                Err(_) => Probe::Missing,
+                Ok(head) => {
+                    let check = elf::check_header(&head, self.ctx.target);
+                    Probe::Checked(check, file_id(&io))
+                }
+            },
         };
         if let Ok(mut m) = self.probes.write() {
             m.insert(path.to_string(), probe.clone());
@@ -559,7 +587,12 @@ impl Resolver {
         }
         let io = absolute(&self.ctx.cwd, Path::new(path));
         let summary = elf::read_summary(Path::new(&io));
-        let origin = parent_dir(&io);
+        self.keep_object(path, self.info_of(&io, summary))
+    }
+
+    /// A summary with its search lists expanded for its `$ORIGIN` (`io` = the path opened).
+    fn info_of(&self, io: &str, summary: Result<ElfSummary, ElfError>) -> ObjectInfo {
+        let origin = parent_dir(io);
         let (rpath, runpath, has_runpath, nodeflib) = match &summary {
             Ok(s) => (
                 s.effective_rpath()
@@ -574,14 +607,18 @@ impl Resolver {
             ),
             Err(_) => (Vec::new(), Vec::new(), false, false),
         };
-        let info = Arc::new(ObjectInfo {
+        ObjectInfo {
             summary,
             rpath,
             runpath,
             has_runpath,
             nodeflib,
-        });
-        // Another thread may have read it meanwhile: keep one `ObjectInfo` per path.
+        }
+    }
+
+    /// Another thread may have read it meanwhile: keep one `ObjectInfo` per path.
+    fn keep_object(&self, path: &str, info: ObjectInfo) -> Arc<ObjectInfo> {
+        let info = Arc::new(info);
         match self.objects.write() {
             Ok(mut m) => m.entry(path.to_string()).or_insert(info).clone(),
             Err(_) => info,

@@ -165,6 +165,9 @@ mod tests {
         let big: Vec<String> = (0..40_000).map(|i| format!("lib{i}.so")).collect();
         let mut out = Vec::new();
         write_document(&big, &mut out).unwrap();
-        assert_eq!(out, (serde_json::to_string(&big).unwrap() + "\n").into_bytes());
+        assert_eq!(
+            out,
+            (serde_json::to_string(&big).unwrap() + "\n").into_bytes()
+        );
     }
 }
