@@ -38,8 +38,8 @@ fn main() -> ExitCode {
 
     let request = Request::from_process(cli.global.rules_dirs.clone());
     let style = Style::resolve(cli.global.color, &request);
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Rust's stdout is line-buffered: a 400-file tree would cost a write(2) per line.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match pydoctor::commands::run(&cli.command, &request) {
         Ok(report) => {
             let code = report.status.exit_code() as u8;
@@ -54,7 +54,8 @@ fn main() -> ExitCode {
             eprintln!("pydoctor: error: {e}");
             if cli.global.format == Format::Json {
                 let _ =
-                    report::json::render_error(command_of(&cli.command), &e.to_string(), &mut out);
+                    report::json::render_error(command_of(&cli.command), &e.to_string(), &mut out)
+                        .and_then(|()| out.flush());
             }
             ExitCode::from(EXIT_USAGE)
         }

@@ -1,22 +1,20 @@
 //! ELF files read (goblin parses the headers; bytes come by `pread`, not a memory map) into
 //! small owned summaries. A map was measured slower here: page faults with fault-around and
-//! munmap dominated a 400-file run; a handful of 4 KiB reads per file does not.
+//! munmap dominated a 400-file run; a handful of reads per file does not.
 //!
 //! This module owns two questions about a file: would ld.so's `open_verify` accept it
 //! ([`check_header`]), and what does its dynamic section say ([`ElfSummary`]). It reads only
 //! the ELF header, the program headers, the dynamic segment, its string table and the version
-//! tables they point to, by 4 KiB blocks with `pread`, so a 200 MB library costs a few
-//! blocks. It does not search for
+//! tables they point to, each region with one `pread` into a window that is then parsed in
+//! place, so a 200 MB library costs a few reads. It does not search for
 //! libraries (that is `loader/`) and never panics on a malformed file: errors are data.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::rc::Rc;
 
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::dynamic::{
@@ -266,6 +264,41 @@ pub fn read_summary(path: &Path) -> Result<ElfSummary, ElfError> {
     summarise(&FileSource::new(&file, meta.len()))
 }
 
+/// A file opened once for the loader: what `open_verify` would say of its header, its
+/// (dev, inode) and its summary, from one open and a few reads.
+#[derive(Debug)]
+pub struct Opened {
+    pub check: HeaderCheck,
+    /// The file starts with the ELF magic (for "not an ELF file" rather than the check's).
+    pub elf_magic: bool,
+    pub id: (u64, u64),
+    pub summary: Result<ElfSummary, ElfError>,
+}
+
+/// Open a regular file once for [`check_header`] and [`read_summary`] together. `Ok(None)`
+/// when it is not a regular file (a directory, a device): callers keep their own path
+/// for those, whose errors come from reading.
+pub fn open_for_loader(path: &Path, target: Target) -> std::io::Result<Option<Opened>> {
+    use std::os::unix::fs::MetadataExt;
+    let file = open_no_wait(path)?;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Ok(None);
+    }
+    let src = FileSource::new(&file, meta.len());
+    let head = Window::load(&src, 0, WINDOW);
+    let first = &head.bytes[..head.bytes.len().min(64)];
+    let check = check_header(first, target);
+    let elf_magic = first.starts_with(ELFMAG);
+    let summary = summarise_from(&src, head);
+    Ok(Some(Opened {
+        check,
+        elf_magic,
+        id: (meta.dev(), meta.ino()),
+        summary,
+    }))
+}
+
 /// Summarise an ELF image held in memory.
 pub fn parse_summary(bytes: &[u8]) -> Result<ElfSummary, ElfError> {
     summarise(&bytes)
@@ -288,13 +321,17 @@ impl Source for &[u8] {
     }
 }
 
-const BLOCK: usize = 4096;
+/// How much is read at once around a table or string: most tables of a shared library are
+/// smaller, and one read of a few KiB costs about what a read of a few bytes does.
+const WINDOW: usize = 4096;
 
-/// A file read with `pread` in 4 KiB blocks, each block read once.
+/// Above this size the dynamic string table is not read whole, only around the strings used.
+const WHOLE_STRTAB: usize = 16 * 1024;
+
+/// A file read with `pread`: every region asked for is one read.
 struct FileSource<'f> {
     file: &'f File,
     len: usize,
-    blocks: RefCell<HashMap<usize, Rc<Vec<u8>>>>,
 }
 
 impl<'f> FileSource<'f> {
@@ -302,21 +339,7 @@ impl<'f> FileSource<'f> {
         FileSource {
             file,
             len: usize::try_from(len).unwrap_or(usize::MAX),
-            blocks: RefCell::new(HashMap::new()),
         }
-    }
-
-    fn block(&self, index: usize) -> Option<Rc<Vec<u8>>> {
-        if let Some(b) = self.blocks.borrow().get(&index) {
-            return Some(b.clone());
-        }
-        let start = index.checked_mul(BLOCK)?;
-        let want = BLOCK.min(self.len.checked_sub(start)?);
-        let mut buf = vec![0u8; want];
-        self.file.read_exact_at(&mut buf, start as u64).ok()?;
-        let b = Rc::new(buf);
-        self.blocks.borrow_mut().insert(index, b.clone());
-        Some(b)
     }
 }
 
@@ -325,35 +348,65 @@ impl Source for FileSource<'_> {
         self.len
     }
     fn read(&self, offset: usize, len: usize) -> Option<Cow<'_, [u8]>> {
-        let end = offset.checked_add(len)?;
-        if end > self.len {
+        if offset.checked_add(len)? > self.len {
             return None;
         }
-        // Large regions (a big PT_DYNAMIC) are read in one go, bypassing the block cache.
-        if len > 4 * BLOCK {
-            let mut buf = vec![0u8; len];
-            self.file.read_exact_at(&mut buf, offset as u64).ok()?;
-            return Some(Cow::Owned(buf));
+        let mut buf = vec![0u8; len];
+        self.file.read_exact_at(&mut buf, offset as u64).ok()?;
+        Some(Cow::Owned(buf))
+    }
+}
+
+/// Bytes of the image read once from `base`; smaller reads inside it are served from it,
+/// reads outside it go to the source.
+struct Window<'a> {
+    src: &'a dyn Source,
+    base: usize,
+    bytes: Cow<'a, [u8]>,
+}
+
+impl<'a> Window<'a> {
+    /// Up to `want` bytes from `base` (fewer at the end of the image; none past it).
+    fn load(src: &'a dyn Source, base: usize, want: usize) -> Window<'a> {
+        let len = want.min(src.len().saturating_sub(base));
+        let bytes = src.read(base, len).unwrap_or(Cow::Borrowed(&[]));
+        Window { src, base, bytes }
+    }
+
+    fn inside(&self, at: usize, len: usize) -> Option<&[u8]> {
+        let from = at.checked_sub(self.base)?;
+        self.bytes.get(from..from.checked_add(len)?)
+    }
+
+    fn get(&self, at: usize, len: usize) -> Option<Cow<'_, [u8]>> {
+        match self.inside(at, len) {
+            Some(b) => Some(Cow::Borrowed(b)),
+            None => self.src.read(at, len),
         }
-        let mut out = Vec::with_capacity(len);
-        let mut at = offset;
-        while at < end {
-            let block = self.block(at / BLOCK)?;
-            let from = at % BLOCK;
-            let take = (BLOCK - from).min(end - at);
-            out.extend_from_slice(block.get(from..from + take)?);
-            at += take;
-        }
-        Some(Cow::Owned(out))
+    }
+
+    fn u16(&self, at: usize, little: bool) -> Result<u16, ElfError> {
+        let b = self.get(at, 2).ok_or_else(truncated_versions)?;
+        read_u16(&b, 0, little).ok_or_else(truncated_versions)
+    }
+
+    fn u32(&self, at: usize, little: bool) -> Result<u32, ElfError> {
+        let b = self.get(at, 4).ok_or_else(truncated_versions)?;
+        read_u32(&b, 0, little).ok_or_else(truncated_versions)
     }
 }
 
 fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
-    let head = src.read(0, 64.min(src.len())).ok_or(ElfError::NotElf)?;
-    if head.len() < SELFMAG || &head[..SELFMAG] != ELFMAG {
+    // The ELF header and, in practice, the program headers: one read.
+    summarise_from(src, Window::load(src, 0, WINDOW))
+}
+
+fn summarise_from<'a>(src: &'a dyn Source, head: Window<'a>) -> Result<ElfSummary, ElfError> {
+    let ident = head.inside(0, 64.min(src.len())).ok_or(ElfError::NotElf)?;
+    if ident.len() < SELFMAG || &ident[..SELFMAG] != ELFMAG {
         return Err(ElfError::NotElf);
     }
-    let header = goblin::elf::Elf::parse_header(&head).map_err(malformed)?;
+    let header = goblin::elf::Elf::parse_header(ident).map_err(malformed)?;
     let class = match header.e_ident[EI_CLASS] {
         ELFCLASS32 => ElfClass::Elf32,
         ELFCLASS64 => ElfClass::Elf64,
@@ -375,8 +428,8 @@ fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
     let phnum = usize::from(header.e_phnum);
     let phoff = usize::try_from(header.e_phoff).map_err(malformed)?;
     let phsize = if class == ElfClass::Elf64 { 56 } else { 32 };
-    let phbytes = src
-        .read(phoff, phnum * phsize)
+    let phbytes = head
+        .get(phoff, phnum * phsize)
         .ok_or_else(|| ElfError::Malformed("program headers outside the file".into()))?;
     let phdrs = ProgramHeader::parse(&phbytes, 0, phnum, ctx).map_err(malformed)?;
 
@@ -399,7 +452,7 @@ fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
         match ph.p_type {
             PT_INTERP => {
                 let len = (ph.p_filesz as usize).min(4096);
-                if let Some(raw) = src.read(ph.p_offset as usize, len) {
+                if let Some(raw) = head.get(ph.p_offset as usize, len) {
                     summary.interpreter = Some(c_string(&raw));
                 }
             }
@@ -411,7 +464,7 @@ fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
         return Ok(summary);
     };
     summary.dynamic = true;
-    let dyns = read_dynamic(src, dyn_ph, ctx)?;
+    let dyns = read_dynamic(&head, dyn_ph, ctx)?;
     let image = Image {
         src,
         phdrs: &phdrs,
@@ -422,12 +475,15 @@ fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
         .and_then(|a| image.offset_of(a))
         .ok_or_else(|| ElfError::Malformed("no dynamic string table".into()))?;
     let strsz = tag(DT_STRSZ).unwrap_or(0) as usize;
-    let strings = Strings {
+    let used = dyns
+        .iter()
+        .filter(|d| matches!(d.d_tag, DT_NEEDED | DT_SONAME | DT_RPATH | DT_RUNPATH));
+    let strings = Strings::new(
         src,
-        start: strtab,
-        end: strtab.saturating_add(strsz).min(src.len()),
-        budget: std::cell::Cell::new(MAX_STRING_BYTES),
-    };
+        strtab,
+        strtab.saturating_add(strsz).min(src.len()),
+        used.map(|d| d.d_val),
+    );
     for d in &dyns {
         match d.d_tag {
             DT_NEEDED => summary.needed.push(strings.get(d.d_val)?),
@@ -456,17 +512,17 @@ fn c_string(raw: &[u8]) -> String {
     String::from_utf8_lossy(&raw[..end]).into_owned()
 }
 
-fn read_dynamic(src: &dyn Source, ph: &ProgramHeader, ctx: Ctx) -> Result<Vec<Dyn>, ElfError> {
+fn read_dynamic(head: &Window, ph: &ProgramHeader, ctx: Ctx) -> Result<Vec<Dyn>, ElfError> {
     use goblin::elf::dynamic::dyn32::Dyn as Dyn32;
     use goblin::elf::dynamic::dyn64::Dyn as Dyn64;
     let start = usize::try_from(ph.p_offset).map_err(malformed)?;
     let size = usize::try_from(ph.p_filesz).map_err(malformed)?;
-    let seg = src
-        .read(start, size.min(MAX_DYN_ENTRIES * 16))
+    let seg = head
+        .get(start, size.min(MAX_DYN_ENTRIES * 16))
         .ok_or_else(|| ElfError::Malformed("PT_DYNAMIC outside the file".into()))?;
     let entsize = if ctx.container.is_big() { 16 } else { 8 };
     let little = ctx.le == Endian::Little;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(seg.len() / entsize);
     for chunk in seg.chunks_exact(entsize).take(MAX_DYN_ENTRIES) {
         let d = if entsize == 16 {
             let tag = read_u64(chunk, 0, little).unwrap_or(DT_NULL);
@@ -518,56 +574,121 @@ fn read_u64(b: &[u8], at: usize, little: bool) -> Option<u64> {
     })
 }
 
-/// The dynamic string table, with a budget: every name read is charged to it, so a file whose
+/// The dynamic string table: read whole when small, else around the strings the dynamic
+/// section uses; strings elsewhere (version names) bring their own window.
+///
+/// Every name read is charged to a budget (`MAX_STRING_BYTES` per file), so a file whose
 /// thousands of entries all name one huge unterminated string costs bounded time and memory.
 struct Strings<'a> {
     src: &'a dyn Source,
     start: usize,
     end: usize,
+    windows: RefCell<Vec<Window<'a>>>,
     budget: std::cell::Cell<usize>,
 }
 
-impl Strings<'_> {
-    /// The NUL-terminated string at `offset`, read in chunks up to the table's end.
+impl<'a> Strings<'a> {
+    fn new(
+        src: &'a dyn Source,
+        start: usize,
+        end: usize,
+        used: impl Iterator<Item = u64>,
+    ) -> Strings<'a> {
+        let size = end.saturating_sub(start);
+        let (from, to) = if size <= WHOLE_STRTAB {
+            (start, end)
+        } else {
+            let offsets: Vec<usize> = used
+                .filter_map(|o| usize::try_from(o).ok())
+                .filter_map(|o| start.checked_add(o))
+                .filter(|a| *a < end)
+                .collect();
+            let lo = offsets.iter().copied().min().unwrap_or(start);
+            let hi = offsets.iter().copied().max().unwrap_or(start);
+            let hi = hi.saturating_add(WINDOW).min(end);
+            if hi - lo <= WHOLE_STRTAB {
+                (lo, hi)
+            } else {
+                (lo, lo.saturating_add(WINDOW).min(end))
+            }
+        };
+        let first = Window::load(src, from, to.saturating_sub(from));
+        Strings {
+            src,
+            start,
+            end,
+            windows: RefCell::new(vec![first]),
+            budget: std::cell::Cell::new(MAX_STRING_BYTES),
+        }
+    }
+
+    /// The NUL-terminated string at `offset`, charged to the file's budget.
     fn get(&self, offset: u64) -> Result<String, ElfError> {
-        let out_of_range = || ElfError::Malformed(format!("string offset {offset} out of range"));
-        let mut at = usize::try_from(offset)
+        let s = self.get_uncharged(offset)?;
+        let left = self
+            .budget
+            .get()
+            .checked_sub(s.len())
+            .ok_or_else(over_budget)?;
+        self.budget.set(left);
+        Ok(s)
+    }
+
+    /// The NUL-terminated string at `offset` (to the table's end when unterminated).
+    fn get_uncharged(&self, offset: u64) -> Result<String, ElfError> {
+        let at = usize::try_from(offset)
             .ok()
             .and_then(|o| self.start.checked_add(o))
             .filter(|a| *a < self.end)
-            .ok_or_else(out_of_range)?;
-        let mut raw = Vec::new();
-        while at < self.end {
-            let chunk = self
-                .src
-                .read(at, 256.min(self.end - at))
-                .ok_or_else(out_of_range)?;
-            if let Some(nul) = chunk.iter().position(|b| *b == 0) {
-                raw.extend_from_slice(&chunk[..nul]);
-                return self.charge(raw);
+            .ok_or_else(|| ElfError::Malformed(format!("string offset {offset} out of range")))?;
+        if let Some(s) = self.find(at) {
+            return Ok(s);
+        }
+        // Not in a window (or cut by a window's end): read from here, growing until the NUL.
+        let mut want = WINDOW;
+        loop {
+            // A string longer than what is left of the budget is malformed: don't read it.
+            if want > self.budget.get().saturating_mul(4).max(WINDOW) {
+                return Err(over_budget());
             }
-            raw.extend_from_slice(&chunk);
-            at += chunk.len();
-            if raw.len() > self.budget.get() {
+            let window = Window::load(self.src, at, want.min(self.end - at));
+            let whole = window.base + window.bytes.len() >= self.end;
+            if window.bytes.is_empty() {
                 return Err(ElfError::Malformed(format!(
-                    "dynamic strings longer than {} MiB in all",
-                    MAX_STRING_BYTES >> 20
+                    "string offset {offset} out of range"
                 )));
             }
+            self.windows.borrow_mut().push(window);
+            if let Some(s) = self.find(at) {
+                return Ok(s);
+            }
+            if whole {
+                let windows = self.windows.borrow();
+                let w = windows.last().expect("just pushed");
+                return Ok(String::from_utf8_lossy(&w.bytes[at - w.base..]).into_owned());
+            }
+            want = want.saturating_mul(4);
         }
-        self.charge(raw)
     }
 
-    fn charge(&self, raw: Vec<u8>) -> Result<String, ElfError> {
-        let left = self.budget.get().checked_sub(raw.len()).ok_or_else(|| {
-            ElfError::Malformed(format!(
-                "dynamic strings longer than {} MiB in all",
-                MAX_STRING_BYTES >> 20
-            ))
-        })?;
-        self.budget.set(left);
-        Ok(String::from_utf8_lossy(&raw).into_owned())
+    /// The string at `at` when a window holds it with its NUL, before the table's end.
+    fn find(&self, at: usize) -> Option<String> {
+        let windows = self.windows.borrow();
+        windows.iter().rev().find_map(|w| {
+            let from = at.checked_sub(w.base)?;
+            let limit = self.end.saturating_sub(w.base).min(w.bytes.len());
+            let rest = w.bytes.get(from..limit)?;
+            let nul = rest.iter().position(|b| *b == 0)?;
+            Some(String::from_utf8_lossy(&rest[..nul]).into_owned())
+        })
     }
+}
+
+fn over_budget() -> ElfError {
+    ElfError::Malformed(format!(
+        "dynamic strings longer than {} MiB in all",
+        MAX_STRING_BYTES >> 20
+    ))
 }
 
 /// The file as the loader would map it: virtual addresses translated through PT_LOAD.
@@ -587,14 +708,10 @@ impl Image<'_> {
         usize::try_from(vaddr - ph.p_vaddr + ph.p_offset).ok()
     }
 
-    fn u16(&self, at: usize) -> Result<u16, ElfError> {
-        let b = self.src.read(at, 2).ok_or_else(truncated_versions)?;
-        read_u16(&b, 0, self.little).ok_or_else(truncated_versions)
-    }
-
-    fn u32(&self, at: usize) -> Result<u32, ElfError> {
-        let b = self.src.read(at, 4).ok_or_else(truncated_versions)?;
-        read_u32(&b, 0, self.little).ok_or_else(truncated_versions)
+    /// A version table: one read of a window at its start; entries are parsed from it.
+    fn table(&self, addr: u64) -> Result<(Window<'_>, usize), ElfError> {
+        let at = self.offset_of(addr).ok_or_else(truncated_versions)?;
+        Ok((Window::load(self.src, at, WINDOW), at))
     }
 
     /// `Elf_Verneed` {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and
@@ -605,29 +722,30 @@ impl Image<'_> {
         count: usize,
         strings: &Strings,
     ) -> Result<Vec<VersionNeed>, ElfError> {
-        let mut at = self.offset_of(addr).ok_or_else(truncated_versions)?;
-        let mut out = Vec::new();
+        let (t, mut at) = self.table(addr)?;
+        let little = self.little;
+        let mut out = Vec::with_capacity(count.min(64));
         for _ in 0..count.min(MAX_VERSION_ENTRIES) {
-            let cnt = self.u16(at + 2)?;
-            let file = strings.get(u64::from(self.u32(at + 4)?))?;
-            let mut aux = at.checked_add(self.u32(at + 8)? as usize);
-            let mut versions = Vec::new();
+            let cnt = t.u16(at + 2, little)?;
+            let file = strings.get(u64::from(t.u32(at + 4, little)?))?;
+            let mut aux = at.checked_add(t.u32(at + 8, little)? as usize);
+            let mut versions = Vec::with_capacity(usize::from(cnt).min(64));
             for _ in 0..usize::from(cnt).min(MAX_VERSION_ENTRIES) {
                 let Some(a) = aux else { break };
-                let flags = self.u16(a + 4)?;
-                let name = strings.get(u64::from(self.u32(a + 8)?))?;
+                let flags = t.u16(a + 4, little)?;
+                let name = strings.get(u64::from(t.u32(a + 8, little)?))?;
                 versions.push(NeededVersion {
                     name,
                     weak: flags & 0x2 != 0,
                 });
-                let next = self.u32(a + 12)? as usize;
+                let next = t.u32(a + 12, little)? as usize;
                 if next == 0 {
                     break;
                 }
                 aux = a.checked_add(next);
             }
             out.push(VersionNeed { file, versions });
-            let next = self.u32(at + 12)? as usize;
+            let next = t.u32(at + 12, little)? as usize;
             if next == 0 {
                 break;
             }
@@ -644,17 +762,18 @@ impl Image<'_> {
         count: usize,
         strings: &Strings,
     ) -> Result<Vec<String>, ElfError> {
-        let mut at = self.offset_of(addr).ok_or_else(truncated_versions)?;
-        let mut out = Vec::new();
+        let (t, mut at) = self.table(addr)?;
+        let little = self.little;
+        let mut out = Vec::with_capacity(count.min(64));
         for _ in 0..count.min(MAX_VERSION_ENTRIES) {
-            let flags = self.u16(at + 2)?;
+            let flags = t.u16(at + 2, little)?;
             let aux = at
-                .checked_add(self.u32(at + 12)? as usize)
+                .checked_add(t.u32(at + 12, little)? as usize)
                 .ok_or_else(truncated_versions)?;
             if flags & 0x1 == 0 {
-                out.push(strings.get(u64::from(self.u32(aux)?))?);
+                out.push(strings.get(u64::from(t.u32(aux, little)?))?);
             }
-            let next = self.u32(at + 16)? as usize;
+            let next = t.u32(at + 16, little)? as usize;
             if next == 0 {
                 break;
             }

@@ -6,6 +6,7 @@
 //! one file reached through two `$ORIGIN` routes is one finding. The `objects` tree keeps
 //! the loader's spelling, which is what `$ORIGIN` sees.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::evidence::{CauseKind, Finding, FindingSource};
@@ -84,7 +85,7 @@ impl Collector {
                     )
                     .library(&lib.soname)
                     .required_by(parent);
-                    f.provider = Some(path.clone());
+                    f.provider = Some(path.to_string());
                     f.latent = true;
                     self.push(f);
                 }
@@ -157,7 +158,12 @@ fn exec_stack(path: &str, parent: Option<&str>) -> Finding {
 /// `.` and `..` components resolved on the text alone (no symlinks followed), so
 /// `/v/numpy/_core/../../numpy.libs/x.so` is `/v/numpy.libs/x.so`. `..` at the root stays
 /// at the root; leading `..` of a relative path are kept.
-fn lexically_normal(path: &str) -> String {
+fn lexically_normal(path: &str) -> Cow<'_, str> {
+    // Most paths have nothing to resolve: no copy for them (a large `ldd` run normalises
+    // every library of every tree).
+    if is_normal(path) {
+        return Cow::Borrowed(path);
+    }
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -174,11 +180,23 @@ fn lexically_normal(path: &str) -> String {
         }
     }
     let joined = parts.join("/");
-    match (absolute, joined.is_empty()) {
+    Cow::Owned(match (absolute, joined.is_empty()) {
         (true, _) => format!("/{joined}"),
         (false, true) => ".".to_string(),
         (false, false) => joined,
+    })
+}
+
+/// No empty, `.` or `..` component (the leading `/` aside): normalising changes nothing.
+fn is_normal(path: &str) -> bool {
+    if path.is_empty() {
+        return false;
     }
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    rest.is_empty()
+        || rest
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! A `Resolver` is `Sync`: files, header probes and directory existence are cached behind
 //! locks and shared by every file resolved with it, so each library is read once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -45,12 +46,26 @@ type FoundFile = (String, FoundVia, Option<(u64, u64)>);
 struct Search {
     found: Option<FoundFile>,
     tried: Vec<String>,
-    /// Parallel to `tried`: the list each dir came from ("rpath of /x/lib.so").
+    /// Parallel to `tried`: the list each dir came from ("rpath of /x/lib.so"), spelled
+    /// out only when nothing is found (most searches succeed; see [`TriedVia`]).
     tried_via: Vec<String>,
+    tried_from: Vec<TriedVia>,
     rejected: Vec<Rejected>,
     error: Option<String>,
     cache_searched: Option<String>,
+    cache_consulted: bool,
     other_class: Option<elf::ElfClass>,
+}
+
+/// Where a dir of `tried` came from, as data until a label is wanted.
+#[derive(Debug, Clone, Copy)]
+enum TriedVia {
+    /// "rpath of <node k>", "runpath of <node k>".
+    Of(&'static str, usize),
+    /// The main program's DT_RPATH.
+    MainRpath,
+    /// "ld_library_path", "default-dir", "direct-path".
+    Fixed(FoundVia),
 }
 
 /// An object mapped by this dlopen.
@@ -81,15 +96,37 @@ struct Edge {
 /// tree level keeps the output within the common 128-level limit of JSON readers.
 const MAX_TREE_DEPTH: usize = 32;
 
+/// The resolver's caches, keyed by path. The keys are local paths, not hostile input, so a
+/// multiply-rotate hash replaces SipHash (which was a twentieth of a 400-file run).
+type PathMap<V> = HashMap<String, V, BuildHasherDefault<PathHasher>>;
+
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Resolves files the way the context's loader would; share one across threads.
 pub struct Resolver {
     ctx: LoaderContext,
     llp_dirs: Vec<String>,
     default_dirs: Vec<String>,
-    objects: RwLock<HashMap<String, Arc<ObjectInfo>>>,
-    probes: RwLock<HashMap<String, Probe>>,
-    dirs: RwLock<HashMap<String, bool>>,
-    subdir_cache: RwLock<HashMap<String, Arc<Vec<String>>>>,
+    objects: RwLock<PathMap<Arc<ObjectInfo>>>,
+    probes: RwLock<PathMap<Probe>>,
+    dirs: RwLock<PathMap<bool>>,
+    subdir_cache: RwLock<PathMap<Arc<Vec<String>>>>,
     preloaded_ids: Vec<Option<(u64, u64)>>,
     exec_stack_refused: bool,
 }
@@ -107,10 +144,10 @@ impl Resolver {
             llp_dirs: ctx.ld_library_path_dirs(),
             default_dirs: ctx.default_dir_strings(),
             ctx,
-            objects: RwLock::new(HashMap::new()),
-            probes: RwLock::new(HashMap::new()),
-            dirs: RwLock::new(HashMap::new()),
-            subdir_cache: RwLock::new(HashMap::new()),
+            objects: RwLock::new(PathMap::default()),
+            probes: RwLock::new(PathMap::default()),
+            dirs: RwLock::new(PathMap::default()),
+            subdir_cache: RwLock::new(PathMap::default()),
             exec_stack_refused,
         }
     }
@@ -134,18 +171,35 @@ impl Resolver {
                 .as_ref()
                 .map(|p| p.to_string_lossy().into_owned()),
         };
-        let head = match elf::read_head(Path::new(&abs)) {
-            Ok(h) => h,
-            Err(e) => {
-                out.error = Some(format!("cannot open: {e}"));
-                return out;
-            }
-        };
-        let info = self.object(&abs);
+        let (check, elf_magic, info, id) =
+            match elf::open_for_loader(Path::new(&abs), self.ctx.target) {
+                Ok(Some(opened)) => {
+                    let info = match self.objects.read().ok().and_then(|m| m.get(&abs).cloned()) {
+                        Some(known) => known,
+                        None => self.keep_object(&abs, self.info_of(&abs, opened.summary)),
+                    };
+                    (opened.check, opened.elf_magic, info, Some(opened.id))
+                }
+                Ok(None) => match elf::read_head(Path::new(&abs)) {
+                    Ok(head) => {
+                        let check = elf::check_header(&head, self.ctx.target);
+                        let magic = head.starts_with(b"\x7fELF");
+                        (check, magic, self.object(&abs), file_id(&abs))
+                    }
+                    Err(e) => {
+                        out.error = Some(format!("cannot open: {e}"));
+                        return out;
+                    }
+                },
+                Err(e) => {
+                    out.error = Some(format!("cannot open: {e}"));
+                    return out;
+                }
+            };
         if let Ok(s) = &info.summary {
             out.elf = Some(elf_facts(s));
         }
-        match elf::check_header(&head, self.ctx.target) {
+        match check {
             HeaderCheck::Accept => {}
             HeaderCheck::WrongClass(c) => {
                 out.error = Some(format!("wrong ELF class: {}", c.loader_name()));
@@ -156,7 +210,7 @@ impl Resolver {
                 return out;
             }
             HeaderCheck::Invalid(msg) => {
-                out.error = Some(if head.starts_with(b"\x7fELF") {
+                out.error = Some(if elf_magic {
                     msg.to_string()
                 } else {
                     "not an ELF file".to_string()
@@ -168,7 +222,7 @@ impl Resolver {
             out.error = Some(e.to_string());
             return out;
         }
-        let nodes = self.walk(&abs, info);
+        let nodes = self.walk(&abs, info, id);
         out.executable_stack = self.refuses_stack(&nodes[0]);
         out.needed = self.tree(&nodes);
         out
@@ -181,7 +235,7 @@ impl Resolver {
         if info.summary.is_err() {
             return Vec::new();
         }
-        self.walk(&abs, info)
+        self.walk(&abs, info, file_id(&abs))
             .into_iter()
             .skip(1)
             .map(|n| Preloaded {
@@ -193,7 +247,7 @@ impl Resolver {
     }
 
     /// The breadth-first load: nodes in load order, root first.
-    fn walk(&self, root: &str, info: Arc<ObjectInfo>) -> Vec<Node> {
+    fn walk(&self, root: &str, info: Arc<ObjectInfo>, id: Option<(u64, u64)>) -> Vec<Node> {
         let mut names = vec![root.to_string()];
         if let Ok(Some(s)) = info.summary.as_ref().map(|s| s.soname.clone()) {
             names.push(s);
@@ -201,7 +255,7 @@ impl Resolver {
         let mut nodes = vec![Node {
             path: root.to_string(),
             names,
-            id: file_id(root),
+            id,
             info,
             parent: None,
             via: None,
@@ -276,6 +330,18 @@ impl Resolver {
         Target::Node(nodes.len() - 1)
     }
 
+    /// The `tried_via` label: "rpath of /x/lib.so", "default-dir", …
+    fn label(&self, nodes: &[Node], via: TriedVia) -> String {
+        match via {
+            TriedVia::Of(list, k) => format!("{list} of {}", nodes[k].path),
+            TriedVia::MainRpath => match &self.ctx.main_program {
+                Some(p) => format!("rpath of {}", p.display()),
+                None => "rpath of the main program".to_string(),
+            },
+            TriedVia::Fixed(v) => v.as_str().to_string(),
+        }
+    }
+
     fn preloaded_index(&self, name: &str) -> Option<usize> {
         self.ctx
             .preloaded
@@ -291,6 +357,16 @@ impl Resolver {
     /// (more CPU, no hits); the probes below it are cached instead.
     fn search(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool) -> Search {
         let mut s = self.search_steps(nodes, i, name, skip_llp);
+        if s.found.is_none() {
+            s.tried_via = s.tried_from.iter().map(|v| self.label(nodes, *v)).collect();
+            if s.cache_consulted {
+                s.cache_searched = self
+                    .ctx
+                    .cache_path
+                    .as_ref()
+                    .map(|c| c.to_string_lossy().into_owned());
+            }
+        }
         if s.found.is_none()
             && s.error.is_none()
             && let Some(c) = s.other_class
@@ -315,16 +391,13 @@ impl Resolver {
         if !loader.info.has_runpath {
             let mut at = Some(i);
             while let Some(k) = at {
-                let via = || format!("rpath of {}", nodes[k].path);
+                let via = TriedVia::Of("rpath", k);
                 if self.try_dirs(&nodes[k].info.rpath, name, FoundVia::Rpath, via, &mut s) {
                     return s;
                 }
                 at = nodes[k].parent;
             }
-            let via = || match &self.ctx.main_program {
-                Some(p) => format!("rpath of {}", p.display()),
-                None => "rpath of the main program".to_string(),
-            };
+            let via = TriedVia::MainRpath;
             if self.try_dirs(&self.ctx.main_rpath, name, FoundVia::Rpath, via, &mut s) {
                 return s;
             }
@@ -335,22 +408,20 @@ impl Resolver {
                 &self.llp_dirs,
                 name,
                 FoundVia::LdLibraryPath,
-                llp_via,
+                TriedVia::Fixed(FoundVia::LdLibraryPath),
                 &mut s,
             )
         {
             return s;
         }
         // 3. The immediate loader's DT_RUNPATH only.
-        let via = || format!("runpath of {}", loader.path);
+        let via = TriedVia::Of("runpath", i);
         if self.try_dirs(&loader.info.runpath, name, FoundVia::Runpath, via, &mut s) {
             return s;
         }
         // 4. ld.so.cache; with DF_1_NODEFLIB, hits in system dirs are discarded.
-        if let Some(cache) = &self.ctx.cache_path
-            && self.ctx.cache.is_some()
-        {
-            s.cache_searched = Some(cache.to_string_lossy().into_owned());
+        if self.ctx.cache_path.is_some() && self.ctx.cache.is_some() {
+            s.cache_consulted = true;
             if let Some(hit) = self.ctx.lookup_cache(name) {
                 let in_system = self
                     .default_dirs
@@ -369,7 +440,7 @@ impl Resolver {
                 &self.default_dirs,
                 name,
                 FoundVia::DefaultDir,
-                default_via,
+                TriedVia::Fixed(FoundVia::DefaultDir),
                 &mut s,
             );
         }
@@ -379,7 +450,8 @@ impl Resolver {
     /// musl: LD_LIBRARY_PATH, then the rpath (RUNPATH or RPATH) of the loader chain, then
     /// its path file or defaults. No cache, no hwcaps.
     fn search_musl(&self, nodes: &[Node], i: usize, name: &str, skip_llp: bool, s: &mut Search) {
-        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, llp_via, s) {
+        let llp = TriedVia::Fixed(FoundVia::LdLibraryPath);
+        if !skip_llp && self.try_dirs(&self.llp_dirs, name, FoundVia::LdLibraryPath, llp, s) {
             return;
         }
         let mut at = Some(i);
@@ -390,8 +462,7 @@ impl Resolver {
             } else {
                 (&info.rpath, FoundVia::Rpath, "rpath")
             };
-            let label = || format!("{list} of {}", nodes[k].path);
-            if self.try_dirs(dirs, name, via, label, s) {
+            if self.try_dirs(dirs, name, via, TriedVia::Of(list, k), s) {
                 return;
             }
             at = nodes[k].parent;
@@ -400,7 +471,7 @@ impl Resolver {
             &self.default_dirs,
             name,
             FoundVia::DefaultDir,
-            default_via,
+            TriedVia::Fixed(FoundVia::DefaultDir),
             s,
         );
     }
@@ -418,7 +489,7 @@ impl Resolver {
             Some(path) => {
                 if !self.try_file(&path, FoundVia::DirectPath, &mut s) && s.error.is_none() {
                     s.tried.push(path);
-                    s.tried_via.push(FoundVia::DirectPath.as_str().to_string());
+                    s.tried_from.push(TriedVia::Fixed(FoundVia::DirectPath));
                 }
             }
             None => s.error = Some("empty dynamic string token substitution".into()),
@@ -434,7 +505,7 @@ impl Resolver {
         dirs: &[String],
         name: &str,
         via: FoundVia,
-        list: impl Fn() -> String,
+        list: TriedVia,
         s: &mut Search,
     ) -> bool {
         for dir in dirs {
@@ -452,7 +523,7 @@ impl Resolver {
                 continue;
             }
             s.tried.push(shown);
-            s.tried_via.push(list());
+            s.tried_from.push(list);
             for d in self.existing_subdirs(dir).iter() {
                 if self.try_file(&format!("{d}{name}"), via, s) || s.error.is_some() {
                     return true;
@@ -498,12 +569,23 @@ impl Resolver {
             return p;
         }
         let io = absolute(&self.ctx.cwd, Path::new(path));
-        let probe = match elf::read_head(Path::new(&io)) {
+        let probe = match elf::open_for_loader(Path::new(&io), self.ctx.target) {
             Err(_) => Probe::Missing,
-            Ok(head) => {
-                let check = elf::check_header(&head, self.ctx.target);
-                Probe::Checked(check, file_id(&io))
+            // One open for the check and the read: an accepted file is about to be mapped.
+            Ok(Some(opened)) => {
+                let id = Some(opened.id);
+                if opened.check == HeaderCheck::Accept {
+                    self.keep_object(path, self.info_of(&io, opened.summary));
+                }
+                Probe::Checked(opened.check, id)
             }
+            Ok(None) => match elf::read_head(Path::new(&io)) {
+                Err(_) => Probe::Missing,
+                Ok(head) => {
+                    let check = elf::check_header(&head, self.ctx.target);
+                    Probe::Checked(check, file_id(&io))
+                }
+            },
         };
         if let Ok(mut m) = self.probes.write() {
             m.insert(path.to_string(), probe.clone());
@@ -563,7 +645,12 @@ impl Resolver {
         }
         let io = absolute(&self.ctx.cwd, Path::new(path));
         let summary = elf::read_summary(Path::new(&io));
-        let origin = parent_dir(&io);
+        self.keep_object(path, self.info_of(&io, summary))
+    }
+
+    /// A summary with its search lists expanded for its `$ORIGIN` (`io` = the path opened).
+    fn info_of(&self, io: &str, summary: Result<ElfSummary, ElfError>) -> ObjectInfo {
+        let origin = parent_dir(io);
         let (rpath, runpath, has_runpath, nodeflib) = match &summary {
             Ok(s) => (
                 s.effective_rpath()
@@ -578,14 +665,18 @@ impl Resolver {
             ),
             Err(_) => (Vec::new(), Vec::new(), false, false),
         };
-        let info = Arc::new(ObjectInfo {
+        ObjectInfo {
             summary,
             rpath,
             runpath,
             has_runpath,
             nodeflib,
-        });
-        // Another thread may have read it meanwhile: keep one `ObjectInfo` per path.
+        }
+    }
+
+    /// Another thread may have read it meanwhile: keep one `ObjectInfo` per path.
+    fn keep_object(&self, path: &str, info: ObjectInfo) -> Arc<ObjectInfo> {
+        let info = Arc::new(info);
         match self.objects.write() {
             Ok(mut m) => m.entry(path.to_string()).or_insert(info).clone(),
             Err(_) => info,
@@ -627,7 +718,8 @@ impl Resolver {
 
     /// The nested tree: each object's needs listed where it first appears, depth first.
     fn tree(&self, nodes: &[Node]) -> Vec<NeededLibrary> {
-        let mut seen = HashSet::from([0usize]);
+        let mut seen = vec![false; nodes.len()];
+        seen[0] = true;
         self.subtree(nodes, 0, &mut seen, 0)
     }
 
@@ -635,7 +727,7 @@ impl Resolver {
         &self,
         nodes: &[Node],
         i: usize,
-        seen: &mut HashSet<usize>,
+        seen: &mut [bool],
         depth: usize,
     ) -> Vec<NeededLibrary> {
         let mut out = Vec::with_capacity(nodes[i].edges.len());
@@ -668,7 +760,7 @@ impl Resolver {
                         lib.error = Some(format!(
                             "its dependencies are not listed: the tree is deeper than {MAX_TREE_DEPTH} levels"
                         ));
-                    } else if seen.insert(*j) {
+                    } else if !std::mem::replace(&mut seen[*j], true) {
                         lib.needed = self.subtree(nodes, *j, seen, depth + 1);
                     } else {
                         lib.repeated = true;
@@ -696,14 +788,6 @@ impl Resolver {
         }
         out
     }
-}
-
-fn llp_via() -> String {
-    FoundVia::LdLibraryPath.as_str().to_string()
-}
-
-fn default_via() -> String {
-    FoundVia::DefaultDir.as_str().to_string()
 }
 
 fn elf_facts(s: &ElfSummary) -> ElfFacts {

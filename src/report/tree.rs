@@ -53,25 +53,41 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
 }
 
 fn render_object(object: &ResolvedObject, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "{}", style.bold(&object.path))?;
+    paint(out, style, Style::bold, &object.path)?;
     if let Some(error) = &object.error {
-        writeln!(out, " {}", style.red(error))?;
-        return Ok(());
+        out.write_all(b" ")?;
+        paint(out, style, Style::red, error)?;
+        return out.write_all(b"\n");
     }
     if object.executable_stack {
-        write!(
-            out,
-            " {}",
-            style.red("needs an executable stack (refused by glibc ≥ 2.41)")
-        )?;
+        out.write_all(b" ")?;
+        paint(out, style, Style::red, EXEC_STACK)?;
     }
-    writeln!(out)?;
-    render_children(&object.needed, "", style, out)
+    out.write_all(b"\n")?;
+    let mut prefix = String::with_capacity(256);
+    render_children(&object.needed, &mut prefix, style, out)
 }
 
+const EXEC_STACK: &str = "needs an executable stack (refused by glibc ≥ 2.41)";
+
+/// `text`, painted by `how` only when colour is on (no copy of the text otherwise).
+fn paint(
+    out: &mut dyn Write,
+    style: &Style,
+    how: fn(&Style, &str) -> String,
+    text: &str,
+) -> io::Result<()> {
+    if style.color {
+        out.write_all(how(style, text).as_bytes())
+    } else {
+        out.write_all(text.as_bytes())
+    }
+}
+
+/// `prefix` is the indentation of the children; it is extended and restored in place.
 fn render_children(
     libs: &[NeededLibrary],
-    prefix: &str,
+    prefix: &mut String,
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -82,14 +98,33 @@ fn render_children(
         } else {
             ("├── ", "│   ")
         };
-        let child_prefix = format!("{prefix}{cont}");
-        write!(out, "{prefix}{branch}")?;
-        render_edge(lib, &child_prefix, style, out)?;
+        out.write_all(prefix.as_bytes())?;
+        out.write_all(branch.as_bytes())?;
+        let len = prefix.len();
+        prefix.push_str(cont);
+        render_edge(lib, prefix, style, out)?;
         if !lib.repeated {
-            render_children(&lib.needed, &child_prefix, style, out)?;
+            render_children(&lib.needed, prefix, style, out)?;
         }
+        prefix.truncate(len);
     }
     Ok(())
+}
+
+/// One note line under an edge: the child prefix, four spaces, `indent`, the painted text.
+fn note(
+    out: &mut dyn Write,
+    prefix: &str,
+    indent: &str,
+    style: &Style,
+    how: fn(&Style, &str) -> String,
+    text: &str,
+) -> io::Result<()> {
+    out.write_all(prefix.as_bytes())?;
+    out.write_all(b"    ")?;
+    out.write_all(indent.as_bytes())?;
+    paint(out, style, how, text)?;
+    out.write_all(b"\n")
 }
 
 fn render_edge(
@@ -99,78 +134,86 @@ fn render_edge(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let Some(path) = &lib.path else {
-        let what = lib.error.as_deref().unwrap_or("not found");
-        writeln!(out, "{} {}", style.red(&lib.soname), style.red(what))?;
-        let note = format!("{prefix}    ");
-        if !lib.tried.is_empty() {
-            writeln!(out, "{note}{}", style.dim("searched, in order:"))?;
-        }
-        // The loader reads its cache between RUNPATH and the default dirs: list it there.
-        let mut cache = lib
-            .cache_searched
-            .as_ref()
-            .map(|c| format!("{c}  (ld.so.cache)"));
-        for (i, dir) in lib.tried.iter().enumerate() {
-            let via = lib.tried_via.get(i).map(String::as_str);
-            if via == Some("default-dir")
-                && let Some(c) = cache.take()
-            {
-                writeln!(out, "{note}  {}", style.dim(&c))?;
-            }
-            let via = via
-                .map(|v| format!("  ({})", short_via(v)))
-                .unwrap_or_default();
-            writeln!(out, "{note}  {}", style.dim(&format!("{dir}{via}")))?;
-        }
-        if let Some(c) = cache {
-            writeln!(out, "{note}  {}", style.dim(&c))?;
-        }
-        for r in &lib.rejected {
-            writeln!(
-                out,
-                "{note}{}",
-                style.yellow(&format!("skipped {}: {}", r.path, r.reason))
-            )?;
-        }
-        return Ok(());
+        return render_missing(lib, prefix, style, out);
     };
     let via = lib.found_via.map(|v| v.as_str()).unwrap_or("?");
-    let tag = format!("[{via}]");
-    let name = if lib.version_problems.is_empty() && !lib.executable_stack {
-        lib.soname.clone()
+    if lib.version_problems.is_empty() && !lib.executable_stack {
+        out.write_all(lib.soname.as_bytes())?;
     } else {
-        style.red(&lib.soname)
-    };
-    write!(out, "{name} {} {}", style.dim(path), style.cyan(&tag))?;
+        paint(out, style, Style::red, &lib.soname)?;
+    }
+    out.write_all(b" ")?;
+    paint(out, style, Style::dim, path)?;
+    out.write_all(b" ")?;
+    if style.color {
+        paint(out, style, Style::cyan, &format!("[{via}]"))?;
+    } else {
+        write!(out, "[{via}]")?;
+    }
     if lib.latent {
-        write!(out, " {}", style.yellow("(only through this environment)"))?;
+        out.write_all(b" ")?;
+        paint(out, style, Style::yellow, "(only through this environment)")?;
     }
     if lib.repeated {
-        write!(out, " {}", style.dim("(see above)"))?;
+        out.write_all(b" ")?;
+        paint(out, style, Style::dim, "(see above)")?;
     }
-    writeln!(out)?;
-    let note = format!("{prefix}    ");
+    out.write_all(b"\n")?;
     for p in &lib.version_problems {
         let newest = p
             .newest_available
             .as_deref()
             .map(|n| format!(", newest is {n}"))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "{note}{}",
-            style.red(&format!(
-                "version `{}' not found (required by {}){newest}",
-                p.version, p.required_by
-            ))
-        )?;
+        let text = format!(
+            "version `{}' not found (required by {}){newest}",
+            p.version, p.required_by
+        );
+        note(out, prefix, "", style, Style::red, &text)?;
     }
     if lib.executable_stack {
-        writeln!(
-            out,
-            "{note}{}",
-            style.red("needs an executable stack (refused by glibc ≥ 2.41)")
-        )?;
+        note(out, prefix, "", style, Style::red, EXEC_STACK)?;
+    }
+    Ok(())
+}
+
+fn render_missing(
+    lib: &NeededLibrary,
+    prefix: &str,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let what = lib.error.as_deref().unwrap_or("not found");
+    paint(out, style, Style::red, &lib.soname)?;
+    out.write_all(b" ")?;
+    paint(out, style, Style::red, what)?;
+    out.write_all(b"\n")?;
+    if !lib.tried.is_empty() {
+        note(out, prefix, "", style, Style::dim, "searched, in order:")?;
+    }
+    // The loader reads its cache between RUNPATH and the default dirs: list it there.
+    let mut cache = lib
+        .cache_searched
+        .as_ref()
+        .map(|c| format!("{c}  (ld.so.cache)"));
+    for (i, dir) in lib.tried.iter().enumerate() {
+        let via = lib.tried_via.get(i).map(String::as_str);
+        if via == Some("default-dir")
+            && let Some(c) = cache.take()
+        {
+            note(out, prefix, "  ", style, Style::dim, &c)?;
+        }
+        let via = via
+            .map(|v| format!("  ({})", short_via(v)))
+            .unwrap_or_default();
+        note(out, prefix, "  ", style, Style::dim, &format!("{dir}{via}"))?;
+    }
+    if let Some(c) = cache {
+        note(out, prefix, "  ", style, Style::dim, &c)?;
+    }
+    for r in &lib.rejected {
+        let text = format!("skipped {}: {}", r.path, r.reason);
+        note(out, prefix, "", style, Style::yellow, &text)?;
     }
     Ok(())
 }
