@@ -4,6 +4,7 @@
 # pydoctor's peak memory (/usr/bin/time -v).
 #
 #   scripts/bench-scan.sh [VENV] [RUNS]
+#   PYDOCTOR=/path/to/pydoctor scripts/bench-scan.sh   # time that binary (no cargo build)
 #
 # VENV defaults to the ldd benchmark's venv (scripts/bench-ldd.sh) when it exists, else one
 # built here with the same package list under ${PYDOCTOR_TEST_CACHE:-/work/cache}/scan.
@@ -35,8 +36,10 @@ if [ -z "$VENV" ]; then
 fi
 command -v libtree >/dev/null || { echo "libtree not installed (apt-get install libtree)" >&2; exit 2; }
 
-cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
-PYDOCTOR=$REPO/target/release/pydoctor
+if [ -z "${PYDOCTOR:-}" ]; then
+    cargo build --release --quiet --manifest-path "$REPO/Cargo.toml"
+    PYDOCTOR=$REPO/target/release/pydoctor
+fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -286,7 +286,7 @@ pub fn open_for_loader(path: &Path, target: Target) -> std::io::Result<Option<Op
         return Ok(None);
     }
     let src = FileSource::new(&file, meta.len());
-    let head = Window::load(&src, 0, WINDOW);
+    let head = Window::load(&src, 0, HEAD);
     let first = &head.bytes[..head.bytes.len().min(64)];
     let check = check_header(first, target);
     let elf_magic = first.starts_with(ELFMAG);
@@ -324,6 +324,10 @@ impl Source for &[u8] {
 /// How much is read at once around a table or string: most tables of a shared library are
 /// smaller, and one read of a few KiB costs about what a read of a few bytes does.
 const WINDOW: usize = 4096;
+
+/// The first read of a file: the ELF header and the program headers (64 + ~10 × 56 bytes
+/// for a shared library); more are read on demand. The version tables are small too.
+const HEAD: usize = 1024;
 
 /// Above this size the dynamic string table is not read whole, only around the strings used.
 const WHOLE_STRTAB: usize = 16 * 1024;
@@ -398,7 +402,7 @@ impl<'a> Window<'a> {
 
 fn summarise(src: &dyn Source) -> Result<ElfSummary, ElfError> {
     // The ELF header and, in practice, the program headers: one read.
-    summarise_from(src, Window::load(src, 0, WINDOW))
+    summarise_from(src, Window::load(src, 0, HEAD))
 }
 
 fn summarise_from<'a>(src: &'a dyn Source, head: Window<'a>) -> Result<ElfSummary, ElfError> {
@@ -711,7 +715,7 @@ impl Image<'_> {
     /// A version table: one read of a window at its start; entries are parsed from it.
     fn table(&self, addr: u64) -> Result<(Window<'_>, usize), ElfError> {
         let at = self.offset_of(addr).ok_or_else(truncated_versions)?;
-        Ok((Window::load(self.src, at, WINDOW), at))
+        Ok((Window::load(self.src, at, HEAD), at))
     }
 
     /// `Elf_Verneed` {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and

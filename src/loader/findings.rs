@@ -164,26 +164,35 @@ fn lexically_normal(path: &str) -> Cow<'_, str> {
     if is_normal(path) {
         return Cow::Borrowed(path);
     }
+    // Built in place (no Vec of parts, no join): every library reached through an
+    // auditwheel `$ORIGIN/../x.libs` RPATH comes this way.
     let absolute = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
+    let mut out = String::with_capacity(path.len() + 1);
+    // Normal components in `out`; leading `..` of a relative path are not counted.
+    let mut depth = 0usize;
     for part in path.split('/') {
         match part {
             "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
-                    parts.pop();
+            ".." if depth > 0 => {
+                out.truncate(out.rfind('/').unwrap_or(0));
+                depth -= 1;
+            }
+            ".." if absolute => {}
+            _ => {
+                if absolute || !out.is_empty() {
+                    out.push('/');
                 }
-                _ if absolute => {}
-                _ => parts.push(".."),
-            },
-            _ => parts.push(part),
+                out.push_str(part);
+                if part != ".." {
+                    depth += 1;
+                }
+            }
         }
     }
-    let joined = parts.join("/");
-    Cow::Owned(match (absolute, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
+    Cow::Owned(match (absolute, out.is_empty()) {
+        (true, true) => "/".to_string(),
         (false, true) => ".".to_string(),
-        (false, false) => joined,
+        _ => out,
     })
 }
 
@@ -214,6 +223,11 @@ mod tests {
         assert_eq!(lexically_normal("/../a"), "/a");
         assert_eq!(lexically_normal("../x/../../y"), "../../y");
         assert_eq!(lexically_normal("a/.."), ".");
+        assert_eq!(lexically_normal("a/../../b"), "../b");
+        assert_eq!(lexically_normal("./a/b/../c"), "a/c");
+        assert_eq!(lexically_normal("/a/.."), "/");
+        assert_eq!(lexically_normal("/"), "/");
+        assert_eq!(lexically_normal(""), ".");
     }
 
     fn missing(soname: &str) -> NeededLibrary {

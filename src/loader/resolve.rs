@@ -508,6 +508,8 @@ impl Resolver {
         list: TriedVia,
         s: &mut Search,
     ) -> bool {
+        // One buffer for every candidate path of this list.
+        let mut candidate = String::with_capacity(256);
         for dir in dirs {
             let shown = if dir.is_empty() {
                 self.ctx.cwd.to_string_lossy().into_owned()
@@ -525,7 +527,10 @@ impl Resolver {
             s.tried.push(shown);
             s.tried_from.push(list);
             for d in self.existing_subdirs(dir).iter() {
-                if self.try_file(&format!("{d}{name}"), via, s) || s.error.is_some() {
+                candidate.clear();
+                candidate.push_str(d);
+                candidate.push_str(name);
+                if self.try_file(&candidate, via, s) || s.error.is_some() {
                     return true;
                 }
             }
