@@ -299,9 +299,16 @@ fn a_symlink_loop_given_to_ldd_is_a_clear_error() {
     let a = tmp.path().join("a.so");
     symlink("b.so", &a).unwrap();
     symlink("a.so", tmp.path().join("b.so")).unwrap();
+    // The only file given cannot be read: an I/O error, exit 2, with the JSON error document.
     let run = ldd(&[&a], &[]);
-    let error = object(&run, 0)["error"].as_str().unwrap().to_string();
+    assert_eq!(run.code, 2);
+    let error = run.json["error"]["message"].as_str().unwrap().to_string();
     assert!(error.contains("cannot open"), "{error}");
+    assert!(error.contains("symbolic links"), "{error}");
+    // Beside a readable file, it is a per-file error in the report.
+    let run = ldd(&[&a, Path::new("/bin/ls")], &[]);
+    assert_ne!(run.code, 2);
+    let error = object(&run, 0)["error"].as_str().unwrap().to_string();
     assert!(error.contains("symbolic links"), "{error}");
 }
 

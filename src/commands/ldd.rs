@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::cli::LddArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::evidence::{EnvSource, Environment};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, LoaderContext, Resolver};
@@ -23,6 +23,10 @@ pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
     let resolver = Resolver::new(ctx);
     let mut objects: Vec<ResolvedObject> =
         args.files.par_iter().map(|f| resolver.resolve(f)).collect();
+    // Not one file could be read: an I/O error (exit 2), not a report about nothing.
+    if let Some(error) = all_unreadable(&objects) {
+        return Err(error);
+    }
     if args.all {
         objects.iter_mut().for_each(unfold);
     }
@@ -36,6 +40,27 @@ pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
     report.objects = Some(objects);
     report.extra.insert("loader".into(), loader_facts);
     Ok(report)
+}
+
+fn all_unreadable(objects: &[ResolvedObject]) -> Option<Error> {
+    let unreadable = |o: &ResolvedObject| {
+        o.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("cannot open"))
+    };
+    if objects.is_empty() || !objects.iter().all(unreadable) {
+        return None;
+    }
+    let first = &objects[0];
+    let more = match objects.len() {
+        1 => String::new(),
+        n => format!(" (and {} more file(s))", n - 1),
+    };
+    Some(Error::Other(format!(
+        "{}: {}{more}",
+        first.path,
+        first.error.as_deref().unwrap_or_default()
+    )))
 }
 
 fn environment_of(ctx: &LoaderContext, args: &LddArgs, request: &Request) -> Environment {
