@@ -268,7 +268,16 @@ fn explain_of_a_fifo_with_a_writer_reads_what_it_writes() {
         std::fs::write(writer_path, text).unwrap();
     });
     let (code, json, _) = explain_file(&fifo);
-    writer.join().unwrap();
+    // If pydoctor came and went before the writer opened, the writer waits for a reader:
+    // be that reader, so the thread can finish.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _reader = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+        writer.join().unwrap();
+    }
     // Either the writer was first (the error is read) or not yet (empty input); never a hang.
     assert!(code == 1 || code == 3, "{code} {json}");
 }
