@@ -16,21 +16,9 @@ use pydoctor::loader::cache::{FLAGS_X86_64, LdCache};
 use pydoctor::loader::{LoaderContext, Resolver, findings};
 use pydoctor::request::Request;
 
-/// xorshift64*: deterministic, seedable, good enough to pick bytes and offsets.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// Values that make parsers misbehave: zero, all-ones, sign bits, sizes just past a bound.
 const INTERESTING: [u64; 10] = [

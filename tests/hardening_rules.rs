@@ -12,20 +12,9 @@ use pydoctor::rules::Database;
 use pydoctor::rules::files::{self, RuleFile};
 use pydoctor::source::messages::Tables;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// TOML-shaped damage: a quote, bracket or `=` dropped or added, a line duplicated (duplicate
 /// keys), a value swapped for a huge or nested one, a regex made pathological.

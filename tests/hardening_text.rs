@@ -107,21 +107,9 @@ fn many_pastes_in_one_input_are_bounded() {
     analyse_bounded(&text, Duration::from_secs(30));
 }
 
-/// xorshift64*, as in hardening_elf.rs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// Text-shaped mutations: invalid UTF-8, CR, ANSI escapes, NUL, a duplicated or dropped line,
 /// a separator or traceback header spliced anywhere.

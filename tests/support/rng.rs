@@ -1,0 +1,19 @@
+//! xorshift64*: deterministic, seedable, good enough to pick bytes and offsets. Shared by the
+//! property tests (`tests/hardening_*.rs`), which print the seed of a failing run.
+
+#![allow(dead_code)]
+
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
