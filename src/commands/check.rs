@@ -28,9 +28,6 @@ use crate::source::package::{self, PackageFiles};
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 use crate::source::text;
 
-/// nix-ld's compiled-in defaults when its variables are unset (loader-facts D).
-const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
-const NIX_LD_LIBRARY_PATH_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib";
 const SIGILL: i32 = 4;
 
 pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
@@ -182,14 +179,7 @@ fn through_nix_ld(
     if !fhs {
         return ctx;
     }
-    let real = request.nonempty_var("NIX_LD").unwrap_or(NIX_LD_DEFAULT);
-    let dirs = request
-        .nonempty_var("NIX_LD_LIBRARY_PATH")
-        .unwrap_or(NIX_LD_LIBRARY_PATH_DEFAULT)
-        .split(':')
-        .map(str::to_string)
-        .collect();
-    ctx.with_nix_ld(Path::new(real), dirs, request)
+    ctx.with_nix_ld_from(request)
 }
 
 /// The interpreter never ran the probe: that is the diagnosis, not the module.

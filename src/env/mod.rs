@@ -86,7 +86,7 @@ pub fn probe(
         }
         Ok(ProbeOutcome::CannotStart(failure)) => {
             // PT_INTERP names the absolute FHS path; its kind was read under the root.
-            let fhs_path = Path::new("/").join(system::FHS_LOADER);
+            let fhs_path = system::fhs_loader_under(Path::new("/"));
             let fhs_kind = result.environment.nix_ld.fhs_loader;
             result.findings.push(interpreter::cannot_start_finding(
                 &interpreter,
@@ -133,7 +133,7 @@ pub fn describe_without_running(
 
 /// OS, nix-ld, paths: what does not need the interpreter.
 pub fn machine_facts(request: &Request, root: &Path) -> Environment {
-    let (fhs_kind, fhs_target) = system::classify_fhs_loader(&root.join(system::FHS_LOADER));
+    let (fhs_kind, fhs_target) = system::classify_fhs_loader(&system::fhs_loader_under(root));
     Environment {
         source: EnvSource::Probed,
         os: OsFacts {

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::evidence::FhsLoaderKind;
 
-/// The FHS loader path, relative to the root.
-pub const FHS_LOADER: &str = "lib64/ld-linux-x86-64.so.2";
+/// The FHS loader path under `root` (`/` except in tests): the loader's own constant.
+pub fn fhs_loader_under(root: &std::path::Path) -> std::path::PathBuf {
+    root.join(crate::loader::context::HOST_LOADER.trim_start_matches('/'))
+}
 
 /// NixOS: `/etc/os-release` says `ID=nixos` (quoted or not), or `/etc/NIXOS` exists.
 /// `Some(false)` when os-release was read and says otherwise; `None` when nothing could be read.

@@ -23,6 +23,10 @@ use super::dst;
 /// The FHS loader path of this architecture.
 pub const HOST_LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 
+/// nix-ld's compiled-in defaults when its variables are unset (loader-facts D).
+const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
+const NIX_LD_LIBRARY_PATH_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib";
+
 /// An object present in the namespace before the module is dlopen'd.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preloaded {
@@ -220,6 +224,19 @@ impl LoaderContext {
             });
         }
         self
+    }
+
+    /// The same, with `$NIX_LD` and `$NIX_LD_LIBRARY_PATH` from the request, or nix-ld's
+    /// compiled-in defaults when they are unset (loader-facts D).
+    pub fn with_nix_ld_from(self, request: &Request) -> LoaderContext {
+        let real = request.nonempty_var("NIX_LD").unwrap_or(NIX_LD_DEFAULT);
+        let dirs = request
+            .nonempty_var("NIX_LD_LIBRARY_PATH")
+            .unwrap_or(NIX_LD_LIBRARY_PATH_DEFAULT)
+            .split(':')
+            .map(str::to_string)
+            .collect();
+        self.with_nix_ld(Path::new(real), dirs, request)
     }
 
     /// The interpreter's loader path is the nix-ld shim: the real loader is `real_loader`

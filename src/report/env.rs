@@ -126,7 +126,7 @@ fn fhs_loader_lines(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let fhs = "/lib64/ld-linux-x86-64.so.2";
+    let fhs = crate::loader::context::HOST_LOADER;
     let target = env
         .nix_ld
         .fhs_loader_target

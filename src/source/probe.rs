@@ -326,38 +326,27 @@ fn run_probe(interpreter: &Interpreter, arg: &str, options: &ProbeOptions) -> Re
     let record = std::fs::read(&out)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Record>(&bytes).ok());
-    let Some(record) = record else {
-        if timed_out {
-            return Ok(ProbeOutcome::Ran(Box::new(ProbeResult {
-                timed_out,
-                wall_seconds,
-                exit_status,
-                signal,
-                stdout,
-                stderr,
-                ..ProbeResult::default()
-            })));
-        }
-        return Ok(ProbeOutcome::CannotStart(StartFailure {
-            exec_error: None,
-            exit_status,
-            signal,
-            stdout,
-            stderr,
-        }));
+    let run = ProbeResult {
+        timed_out,
+        wall_seconds,
+        exit_status,
+        signal,
+        stdout,
+        stderr,
+        ..ProbeResult::default()
     };
-    Ok(ProbeOutcome::Ran(Box::new(result_of(
-        record,
-        ProbeResult {
-            timed_out,
-            wall_seconds,
-            exit_status,
-            signal,
-            stdout,
-            stderr,
-            ..ProbeResult::default()
-        },
-    ))))
+    match record {
+        Some(record) => Ok(ProbeOutcome::Ran(Box::new(result_of(record, run)))),
+        // Killed before it wrote anything: it ran, but did not finish.
+        None if timed_out => Ok(ProbeOutcome::Ran(Box::new(run))),
+        None => Ok(ProbeOutcome::CannotStart(StartFailure {
+            exec_error: None,
+            exit_status: run.exit_status,
+            signal: run.signal,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        })),
+    }
 }
 
 fn child_env(options: &ProbeOptions) -> BTreeMap<String, String> {
