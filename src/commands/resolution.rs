@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::env::Interpreter;
 use crate::env::store::{self, Budget};
 use crate::evidence::{CauseKind, Finding};
-use crate::loader::report::ResolvedObject;
+use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, LoaderContext, Resolver};
 use crate::outcome::Verification;
 use crate::rules::{FixPlan, FixVerifier};
@@ -22,15 +22,16 @@ pub fn resolve_all(context: LoaderContext, files: &[PathBuf]) -> Vec<ResolvedObj
     files.par_iter().map(|f| resolver.resolve(f)).collect()
 }
 
-/// The files among `objects` that lack a library today: what a fix must repair.
+/// The files among `objects` that lack a library today: what a fix must repair. Read off the
+/// trees directly; the findings walk is done once, by the caller.
 pub fn files_with_missing(objects: &[ResolvedObject]) -> Vec<PathBuf> {
+    fn lacks(libs: &[NeededLibrary]) -> bool {
+        libs.iter()
+            .any(|l| (l.path.is_none() && !l.latent) || lacks(&l.needed))
+    }
     objects
         .iter()
-        .filter(|o| {
-            loader::findings(std::slice::from_ref(*o))
-                .iter()
-                .any(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
-        })
+        .filter(|o| lacks(&o.needed))
         .map(|o| PathBuf::from(&o.path))
         .collect()
 }
