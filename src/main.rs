@@ -10,6 +10,9 @@ use pydoctor::outcome::Command;
 use pydoctor::report::{self, Style};
 use pydoctor::request::Request;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {

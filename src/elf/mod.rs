@@ -152,7 +152,7 @@ pub fn check_header(bytes: &[u8], target: Target) -> HeaderCheck {
 
 /// Read the first bytes of a file for [`check_header`] (ld.so reads a fixed-size buffer too).
 pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = open_no_wait(path)?;
+    let (mut file, _) = open_no_wait(path)?;
     let mut buf = vec![0u8; 64];
     let mut filled = 0;
     while filled < buf.len() {
@@ -167,18 +167,20 @@ pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// Open for reading without ever blocking in open(2): a FIFO with no writer would wait for
 /// one forever. FIFOs and sockets are refused; anything else (a device included) is read
-/// normally, and callers read only a bounded amount.
-fn open_no_wait(path: &Path) -> std::io::Result<File> {
+/// normally, and callers read only a bounded amount. The metadata comes along: one
+/// `fstat` per file opened.
+fn open_no_wait(path: &Path) -> std::io::Result<(File, std::fs::Metadata)> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
-    let kind = file.metadata()?.file_type();
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
     if kind.is_fifo() || kind.is_socket() {
         return Err(std::io::Error::other("a FIFO or socket, not a file"));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 /// One `Elf_Verneed` entry: the versions this object needs from one library.
@@ -256,47 +258,60 @@ impl std::error::Error for ElfError {}
 /// Summarise a file, reading only the blocks that hold headers and dynamic data (a few
 /// `pread`s; cheaper than mapping and faulting in pages of large libraries).
 pub fn read_summary(path: &Path) -> Result<ElfSummary, ElfError> {
-    let file = open_no_wait(path).map_err(|e| ElfError::Io(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| ElfError::Io(e.to_string()))?;
+    let (file, meta) = open_no_wait(path).map_err(|e| ElfError::Io(e.to_string()))?;
     if !meta.file_type().is_file() {
         return Err(ElfError::Io("not a regular file".into()));
     }
     summarise(&FileSource::new(&file, meta.len()))
 }
 
-/// A file opened once for the loader: what `open_verify` would say of its header, its
-/// (dev, inode) and its summary, from one open and a few reads.
+/// A regular file opened for the loader, not read yet: its (dev, inode) tells whether the
+/// same file was examined before under another path.
 #[derive(Debug)]
-pub struct Opened {
+pub struct LoaderFile {
+    file: File,
+    meta: std::fs::Metadata,
+}
+
+/// What reading a file told: what `open_verify` would say of its header, and its summary.
+#[derive(Debug)]
+pub struct Examined {
     pub check: HeaderCheck,
     /// The file starts with the ELF magic (for "not an ELF file" rather than the check's).
     pub elf_magic: bool,
-    pub id: (u64, u64),
     pub summary: Result<ElfSummary, ElfError>,
 }
 
-/// Open a regular file once for [`check_header`] and [`read_summary`] together. `Ok(None)`
-/// when it is not a regular file (a directory, a device): callers keep their own path
-/// for those, whose errors come from reading.
-pub fn open_for_loader(path: &Path, target: Target) -> std::io::Result<Option<Opened>> {
-    use std::os::unix::fs::MetadataExt;
-    let file = open_no_wait(path)?;
-    let meta = file.metadata()?;
-    if !meta.file_type().is_file() {
-        return Ok(None);
+/// Open a file for [`LoaderFile::examine`]. `Ok(None)` when it is not a regular file (a
+/// directory, a device): callers keep their own path for those, whose errors come from
+/// reading.
+pub fn open_for_loader(path: &Path) -> std::io::Result<Option<LoaderFile>> {
+    let (file, meta) = open_no_wait(path)?;
+    Ok(meta
+        .file_type()
+        .is_file()
+        .then_some(LoaderFile { file, meta }))
+}
+
+impl LoaderFile {
+    pub fn id(&self) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        (self.meta.dev(), self.meta.ino())
     }
-    let src = FileSource::new(&file, meta.len());
-    let head = Window::load(&src, 0, HEAD);
-    let first = &head.bytes[..head.bytes.len().min(64)];
-    let check = check_header(first, target);
-    let elf_magic = first.starts_with(ELFMAG);
-    let summary = summarise_from(&src, head);
-    Ok(Some(Opened {
-        check,
-        elf_magic,
-        id: (meta.dev(), meta.ino()),
-        summary,
-    }))
+
+    /// [`check_header`] and the summary together, from one read of the head and a few more.
+    pub fn examine(&self, target: Target) -> Examined {
+        let src = FileSource::new(&self.file, self.meta.len());
+        let head = Window::load(&src, 0, HEAD);
+        let first = &head.bytes[..head.bytes.len().min(64)];
+        let check = check_header(first, target);
+        let elf_magic = first.starts_with(ELFMAG);
+        Examined {
+            check,
+            elf_magic,
+            summary: summarise_from(&src, head),
+        }
+    }
 }
 
 /// Summarise an ELF image held in memory.
@@ -331,6 +346,13 @@ const HEAD: usize = 1024;
 
 /// Above this size the dynamic string table is not read whole, only around the strings used.
 const WHOLE_STRTAB: usize = 16 * 1024;
+
+/// Bytes read past the dynamic section, where patchelf puts the string table it rewrites.
+const AFTER_DYNAMIC: usize = 16 * 1024;
+
+/// The string table and the version tables are read in one piece when they lie within this
+/// span (they are neighbours in every linker's layout).
+const SPAN: usize = 64 * 1024;
 
 /// A file read with `pread`: every region asked for is one read.
 struct FileSource<'f> {
@@ -389,14 +411,50 @@ impl<'a> Window<'a> {
         }
     }
 
+    /// The same bytes, borrowed: one read shared by the string table and the version tables.
+    fn borrowed(&self) -> Window<'_> {
+        Window {
+            src: self.src,
+            base: self.base,
+            bytes: Cow::Borrowed(&self.bytes),
+        }
+    }
+}
+
+/// A version table read through a window that moves when an entry lies outside it: a table
+/// larger than one window (libc defines ~40 versions) costs a read per window, not a read
+/// per field.
+struct Table<'a> {
+    window: RefCell<Window<'a>>,
+}
+
+impl<'a> Table<'a> {
+    /// The table at file offset `at`, from `seed` when it holds the start, else read.
+    fn new(src: &'a dyn Source, seed: Option<Window<'a>>, at: usize) -> Table<'a> {
+        let window = match seed {
+            Some(w) if w.inside(at, 1).is_some() => w,
+            _ => Window::load(src, at, WINDOW),
+        };
+        Table {
+            window: RefCell::new(window),
+        }
+    }
+
+    fn bytes<const N: usize>(&self, at: usize) -> Result<[u8; N], ElfError> {
+        let mut window = self.window.borrow_mut();
+        if window.inside(at, N).is_none() {
+            *window = Window::load(window.src, at, WINDOW);
+        }
+        let raw = window.inside(at, N).ok_or_else(truncated_versions)?;
+        Ok(raw.try_into().expect("N bytes"))
+    }
+
     fn u16(&self, at: usize, little: bool) -> Result<u16, ElfError> {
-        let b = self.get(at, 2).ok_or_else(truncated_versions)?;
-        read_u16(&b, 0, little).ok_or_else(truncated_versions)
+        read_u16(&self.bytes::<2>(at)?, 0, little).ok_or_else(truncated_versions)
     }
 
     fn u32(&self, at: usize, little: bool) -> Result<u32, ElfError> {
-        let b = self.get(at, 4).ok_or_else(truncated_versions)?;
-        read_u32(&b, 0, little).ok_or_else(truncated_versions)
+        read_u32(&self.bytes::<4>(at)?, 0, little).ok_or_else(truncated_versions)
     }
 }
 
@@ -468,7 +526,8 @@ fn summarise_from<'a>(src: &'a dyn Source, head: Window<'a>) -> Result<ElfSummar
         return Ok(summary);
     };
     summary.dynamic = true;
-    let dyns = read_dynamic(&head, dyn_ph, ctx)?;
+    let dyn_window = dynamic_window(&head, dyn_ph)?;
+    let dyns = read_dynamic(&dyn_window, dyn_ph, ctx)?;
     let image = Image {
         src,
         phdrs: &phdrs,
@@ -479,14 +538,38 @@ fn summarise_from<'a>(src: &'a dyn Source, head: Window<'a>) -> Result<ElfSummar
         .and_then(|a| image.offset_of(a))
         .ok_or_else(|| ElfError::Malformed("no dynamic string table".into()))?;
     let strsz = tag(DT_STRSZ).unwrap_or(0) as usize;
+    let strend = strtab.saturating_add(strsz).min(src.len());
     let used = dyns
         .iter()
         .filter(|d| matches!(d.d_tag, DT_NEEDED | DT_SONAME | DT_RPATH | DT_RUNPATH));
+    let (from, to) = strings_wanted(strtab, strend, used.map(|d| d.d_val));
+    // The version tables usually neighbour the string table: one read for all of them, or
+    // one for the strings and one for both tables, unless a read so far holds them.
+    let tables: Vec<usize> = [DT_VERNEED, DT_VERDEF]
+        .iter()
+        .filter_map(|t| tag(*t).and_then(|a| image.offset_of(a)))
+        .collect();
+    let table_span = span(tables.iter().map(|at| (*at, at.saturating_add(WINDOW))));
+    let so_far = [&head, &dyn_window];
+    let strings_held = holding(so_far, from, to).is_some();
+    let together = span([(from, to)].into_iter().chain(table_span))
+        .filter(|(lo, hi)| !strings_held && hi - lo <= SPAN)
+        .map(|(lo, hi)| Window::load(src, lo, hi - lo));
+    let apart = table_span
+        .filter(|(lo, hi)| together.is_none() && hi - lo <= SPAN)
+        .filter(|(lo, _)| holding(so_far, *lo, lo + 1).is_none())
+        .map(|(lo, hi)| Window::load(src, lo, hi - lo));
+    let windows: Vec<&Window> = so_far
+        .into_iter()
+        .chain(together.as_ref())
+        .chain(apart.as_ref())
+        .collect();
     let strings = Strings::new(
         src,
         strtab,
-        strtab.saturating_add(strsz).min(src.len()),
-        used.map(|d| d.d_val),
+        strend,
+        holding(windows.iter().copied(), from, to)
+            .unwrap_or_else(|| Window::load(src, from, to.saturating_sub(from))),
     );
     for d in &dyns {
         match d.d_tag {
@@ -498,11 +581,15 @@ fn summarise_from<'a>(src: &'a dyn Source, head: Window<'a>) -> Result<ElfSummar
             _ => {}
         }
     }
+    let seed = |addr| {
+        let at = image.offset_of(addr)?;
+        holding(windows.iter().copied(), at, at + 1)
+    };
     if let (Some(addr), Some(num)) = (tag(DT_VERNEED), tag(DT_VERNEEDNUM)) {
-        summary.version_needs = image.version_needs(addr, num as usize, &strings)?;
+        summary.version_needs = image.version_needs(addr, num as usize, &strings, seed(addr))?;
     }
     if let (Some(addr), Some(num)) = (tag(DT_VERDEF), tag(DT_VERDEFNUM)) {
-        summary.version_defs = image.version_defs(addr, num as usize, &strings)?;
+        summary.version_defs = image.version_defs(addr, num as usize, &strings, seed(addr))?;
     }
     Ok(summary)
 }
@@ -516,13 +603,32 @@ fn c_string(raw: &[u8]) -> String {
     String::from_utf8_lossy(&raw[..end]).into_owned()
 }
 
-fn read_dynamic(head: &Window, ph: &ProgramHeader, ctx: Ctx) -> Result<Vec<Dyn>, ElfError> {
+/// The window holding PT_DYNAMIC (the head, when it is there), read with what follows it:
+/// patchelf, which auditwheel runs on every wheel library, moves the string table there.
+fn dynamic_window<'a>(head: &'a Window<'a>, ph: &ProgramHeader) -> Result<Window<'a>, ElfError> {
+    let start = usize::try_from(ph.p_offset).map_err(malformed)?;
+    let size = usize::try_from(ph.p_filesz)
+        .map_err(malformed)?
+        .min(MAX_DYN_ENTRIES * 16);
+    if start
+        .checked_add(size)
+        .is_none_or(|end| end > head.src.len())
+    {
+        return Err(ElfError::Malformed("PT_DYNAMIC outside the file".into()));
+    }
+    Ok(match head.inside(start, size) {
+        Some(_) => head.borrowed(),
+        None => Window::load(head.src, start, size.saturating_add(AFTER_DYNAMIC)),
+    })
+}
+
+fn read_dynamic(window: &Window, ph: &ProgramHeader, ctx: Ctx) -> Result<Vec<Dyn>, ElfError> {
     use goblin::elf::dynamic::dyn32::Dyn as Dyn32;
     use goblin::elf::dynamic::dyn64::Dyn as Dyn64;
     let start = usize::try_from(ph.p_offset).map_err(malformed)?;
     let size = usize::try_from(ph.p_filesz).map_err(malformed)?;
-    let seg = head
-        .get(start, size.min(MAX_DYN_ENTRIES * 16))
+    let seg = window
+        .inside(start, size.min(MAX_DYN_ENTRIES * 16))
         .ok_or_else(|| ElfError::Malformed("PT_DYNAMIC outside the file".into()))?;
     let entsize = if ctx.container.is_big() { 16 } else { 8 };
     let little = ctx.le == Endian::Little;
@@ -592,31 +698,9 @@ struct Strings<'a> {
 }
 
 impl<'a> Strings<'a> {
-    fn new(
-        src: &'a dyn Source,
-        start: usize,
-        end: usize,
-        used: impl Iterator<Item = u64>,
-    ) -> Strings<'a> {
-        let size = end.saturating_sub(start);
-        let (from, to) = if size <= WHOLE_STRTAB {
-            (start, end)
-        } else {
-            let offsets: Vec<usize> = used
-                .filter_map(|o| usize::try_from(o).ok())
-                .filter_map(|o| start.checked_add(o))
-                .filter(|a| *a < end)
-                .collect();
-            let lo = offsets.iter().copied().min().unwrap_or(start);
-            let hi = offsets.iter().copied().max().unwrap_or(start);
-            let hi = hi.saturating_add(WINDOW).min(end);
-            if hi - lo <= WHOLE_STRTAB {
-                (lo, hi)
-            } else {
-                (lo, lo.saturating_add(WINDOW).min(end))
-            }
-        };
-        let first = Window::load(src, from, to.saturating_sub(from));
+    /// `first`: the window read around the strings the dynamic section uses
+    /// ([`strings_wanted`]).
+    fn new(src: &'a dyn Source, start: usize, end: usize, first: Window<'a>) -> Strings<'a> {
         Strings {
             src,
             start,
@@ -688,6 +772,46 @@ impl<'a> Strings<'a> {
     }
 }
 
+/// The first of `windows` that holds `lo..hi`, borrowed.
+fn holding<'w>(
+    windows: impl IntoIterator<Item = &'w Window<'w>>,
+    lo: usize,
+    hi: usize,
+) -> Option<Window<'w>> {
+    windows
+        .into_iter()
+        .find(|w| w.inside(lo, hi.saturating_sub(lo)).is_some())
+        .map(Window::borrowed)
+}
+
+/// The smallest range holding all `regions`.
+fn span(regions: impl IntoIterator<Item = (usize, usize)>) -> Option<(usize, usize)> {
+    regions
+        .into_iter()
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+}
+
+/// The part of the string table `start..end` worth reading first: all of it when small,
+/// else the range around the strings at offsets `used`.
+fn strings_wanted(start: usize, end: usize, used: impl Iterator<Item = u64>) -> (usize, usize) {
+    if end.saturating_sub(start) <= WHOLE_STRTAB {
+        return (start, end);
+    }
+    let offsets: Vec<usize> = used
+        .filter_map(|o| usize::try_from(o).ok())
+        .filter_map(|o| start.checked_add(o))
+        .filter(|a| *a < end)
+        .collect();
+    let lo = offsets.iter().copied().min().unwrap_or(start);
+    let hi = offsets.iter().copied().max().unwrap_or(start);
+    let hi = hi.saturating_add(WINDOW).min(end);
+    if hi - lo <= WHOLE_STRTAB {
+        (lo, hi)
+    } else {
+        (lo, lo.saturating_add(WINDOW).min(end))
+    }
+}
+
 fn over_budget() -> ElfError {
     ElfError::Malformed(format!(
         "dynamic strings longer than {} MiB in all",
@@ -712,10 +836,15 @@ impl Image<'_> {
         usize::try_from(vaddr - ph.p_vaddr + ph.p_offset).ok()
     }
 
-    /// A version table: one read of a window at its start; entries are parsed from it.
-    fn table(&self, addr: u64) -> Result<(Window<'_>, usize), ElfError> {
+    /// A version table and its file offset; `seed` is a window already read, perhaps
+    /// holding it.
+    fn table<'s>(
+        &'s self,
+        addr: u64,
+        seed: Option<Window<'s>>,
+    ) -> Result<(Table<'s>, usize), ElfError> {
         let at = self.offset_of(addr).ok_or_else(truncated_versions)?;
-        Ok((Window::load(self.src, at, HEAD), at))
+        Ok((Table::new(self.src, seed, at), at))
     }
 
     /// `Elf_Verneed` {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and
@@ -725,8 +854,9 @@ impl Image<'_> {
         addr: u64,
         count: usize,
         strings: &Strings,
+        seed: Option<Window<'_>>,
     ) -> Result<Vec<VersionNeed>, ElfError> {
-        let (t, mut at) = self.table(addr)?;
+        let (t, mut at) = self.table(addr, seed)?;
         let little = self.little;
         let mut out = Vec::with_capacity(count.min(64));
         for _ in 0..count.min(MAX_VERSION_ENTRIES) {
@@ -765,8 +895,9 @@ impl Image<'_> {
         addr: u64,
         count: usize,
         strings: &Strings,
+        seed: Option<Window<'_>>,
     ) -> Result<Vec<String>, ElfError> {
-        let (t, mut at) = self.table(addr)?;
+        let (t, mut at) = self.table(addr, seed)?;
         let little = self.little;
         let mut out = Vec::with_capacity(count.min(64));
         for _ in 0..count.min(MAX_VERSION_ENTRIES) {

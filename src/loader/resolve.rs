@@ -23,7 +23,9 @@ use super::versions;
 /// A file read once: its summary and its search lists expanded for its own `$ORIGIN`.
 #[derive(Debug)]
 struct ObjectInfo {
-    summary: Result<ElfSummary, ElfError>,
+    /// Shared by every path naming the same file (`$ORIGIN/../x.libs/` spelled from
+    /// several dirs).
+    summary: Arc<Result<ElfSummary, ElfError>>,
     rpath: Vec<String>,
     runpath: Vec<String>,
     has_runpath: bool,
@@ -36,6 +38,15 @@ enum Probe {
     /// open() failed (ENOENT, EACCES, ENOTDIR, a directory …): try the next one.
     Missing,
     Checked(HeaderCheck, Option<(u64, u64)>),
+}
+
+/// What a file's bytes say, whatever path it was opened by.
+#[derive(Debug)]
+struct FileFacts {
+    id: (u64, u64),
+    check: HeaderCheck,
+    elf_magic: bool,
+    summary: Arc<Result<ElfSummary, ElfError>>,
 }
 
 /// A file the search accepted: path as the loader spells it, how, and its (dev, inode).
@@ -125,6 +136,8 @@ pub struct Resolver {
     default_dirs: Vec<String>,
     objects: RwLock<PathMap<Arc<ObjectInfo>>>,
     probes: RwLock<PathMap<Probe>>,
+    /// Each file examined, by (dev, inode): a second path to it costs an open, no reads.
+    files: RwLock<HashMap<(u64, u64), Arc<FileFacts>>>,
     dirs: RwLock<PathMap<bool>>,
     subdir_cache: RwLock<PathMap<Arc<Vec<String>>>>,
     preloaded_ids: Vec<Option<(u64, u64)>>,
@@ -146,6 +159,7 @@ impl Resolver {
             ctx,
             objects: RwLock::new(PathMap::default()),
             probes: RwLock::new(PathMap::default()),
+            files: RwLock::new(HashMap::new()),
             dirs: RwLock::new(PathMap::default()),
             subdir_cache: RwLock::new(PathMap::default()),
             exec_stack_refused,
@@ -171,14 +185,19 @@ impl Resolver {
                 .as_ref()
                 .map(|p| p.to_string_lossy().into_owned()),
         };
-        let (check, elf_magic, info, id) =
-            match elf::open_for_loader(Path::new(&abs), self.ctx.target) {
-                Ok(Some(opened)) => {
+        let (check, elf_magic, info, id) = if let Some((info, id)) = self.accepted(&abs) {
+            // Already opened as another file's dependency: the same answer, no second read.
+            (HeaderCheck::Accept, true, info, Some(id))
+        } else {
+            match self.examine(&abs) {
+                Ok(Some(facts)) => {
+                    let id = facts.id;
                     let info = match self.objects.read().ok().and_then(|m| m.get(&abs).cloned()) {
                         Some(known) => known,
-                        None => self.keep_object(&abs, self.info_of(&abs, opened.summary)),
+                        None => self.keep_object(&abs, self.info_of(&abs, facts.summary.clone())),
                     };
-                    (opened.check, opened.elf_magic, info, Some(opened.id))
+                    self.remember_probe(&abs, Probe::Checked(facts.check.clone(), Some(id)));
+                    (facts.check.clone(), facts.elf_magic, info, Some(id))
                 }
                 Ok(None) => match elf::read_head(Path::new(&abs)) {
                     Ok(head) => {
@@ -195,8 +214,9 @@ impl Resolver {
                     out.error = Some(format!("cannot open: {e}"));
                     return out;
                 }
-            };
-        if let Ok(s) = &info.summary {
+            }
+        };
+        if let Ok(s) = info.summary.as_ref() {
             out.elf = Some(elf_facts(s));
         }
         match check {
@@ -218,7 +238,7 @@ impl Resolver {
                 return out;
             }
         }
-        if let Err(e) = &info.summary {
+        if let Err(e) = info.summary.as_ref() {
             out.error = Some(e.to_string());
             return out;
         }
@@ -249,7 +269,7 @@ impl Resolver {
     /// The breadth-first load: nodes in load order, root first.
     fn walk(&self, root: &str, info: Arc<ObjectInfo>, id: Option<(u64, u64)>) -> Vec<Node> {
         let mut names = vec![root.to_string()];
-        if let Ok(Some(s)) = info.summary.as_ref().map(|s| s.soname.clone()) {
+        if let Ok(Some(s)) = info.summary.as_ref().as_ref().map(|s| s.soname.clone()) {
             names.push(s);
         }
         let mut nodes = vec![Node {
@@ -265,7 +285,7 @@ impl Resolver {
         let mut i = 0;
         while i < nodes.len() {
             let info = nodes[i].info.clone();
-            let needed = match &info.summary {
+            let needed = match info.summary.as_ref() {
                 Ok(s) => s.needed.as_slice(),
                 Err(_) => &[],
             };
@@ -314,7 +334,7 @@ impl Resolver {
         let latent =
             via == FoundVia::LdLibraryPath && self.search(nodes, i, name, true).found.is_none();
         let mut names = vec![path.clone(), name.to_string()];
-        if let Ok(Some(s)) = info.summary.as_ref().map(|s| s.soname.clone()) {
+        if let Ok(Some(s)) = info.summary.as_ref().as_ref().map(|s| s.soname.clone()) {
             names.push(s);
         }
         nodes.push(Node {
@@ -574,15 +594,15 @@ impl Resolver {
             return p;
         }
         let io = absolute(&self.ctx.cwd, Path::new(path));
-        let probe = match elf::open_for_loader(Path::new(&io), self.ctx.target) {
+        let probe = match self.examine(&io) {
             Err(_) => Probe::Missing,
             // One open for the check and the read: an accepted file is about to be mapped.
-            Ok(Some(opened)) => {
-                let id = Some(opened.id);
-                if opened.check == HeaderCheck::Accept {
-                    self.keep_object(path, self.info_of(&io, opened.summary));
+            Ok(Some(facts)) => {
+                let id = Some(facts.id);
+                if facts.check == HeaderCheck::Accept {
+                    self.keep_object(path, self.info_of(&io, facts.summary.clone()));
                 }
-                Probe::Checked(opened.check, id)
+                Probe::Checked(facts.check.clone(), id)
             }
             Ok(None) => match elf::read_head(Path::new(&io)) {
                 Err(_) => Probe::Missing,
@@ -592,10 +612,46 @@ impl Resolver {
                 }
             },
         };
-        if let Ok(mut m) = self.probes.write() {
-            m.insert(path.to_string(), probe.clone());
-        }
+        self.remember_probe(path, probe.clone());
         probe
+    }
+
+    /// Open a regular file and read it, unless the same file (dev, inode) was read before.
+    fn examine(&self, io: &str) -> std::io::Result<Option<Arc<FileFacts>>> {
+        let Some(file) = elf::open_for_loader(Path::new(io))? else {
+            return Ok(None);
+        };
+        let id = file.id();
+        if let Some(known) = self.files.read().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(Some(known));
+        }
+        let examined = file.examine(self.ctx.target);
+        let facts = Arc::new(FileFacts {
+            id,
+            check: examined.check,
+            elf_magic: examined.elf_magic,
+            summary: Arc::new(examined.summary),
+        });
+        if let Ok(mut m) = self.files.write() {
+            m.entry(id).or_insert_with(|| facts.clone());
+        }
+        Ok(Some(facts))
+    }
+
+    fn remember_probe(&self, path: &str, probe: Probe) {
+        if let Ok(mut m) = self.probes.write() {
+            m.insert(path.to_string(), probe);
+        }
+    }
+
+    /// A path already probed and accepted, with its summary read: its info and (dev, inode).
+    fn accepted(&self, path: &str) -> Option<(Arc<ObjectInfo>, (u64, u64))> {
+        let id = match self.probes.read().ok()?.get(path)? {
+            Probe::Checked(HeaderCheck::Accept, Some(id)) => *id,
+            _ => return None,
+        };
+        let info = self.objects.read().ok()?.get(path).cloned()?;
+        Some((info, id))
     }
 
     /// `dir/<hwcaps subdir>/` for each one that exists, then `dir/` if it exists, in the
@@ -613,8 +669,8 @@ impl Resolver {
             self.ctx
                 .subdirs
                 .iter()
+                .filter(|sub| self.subdir_exists(dir, sub))
                 .map(|sub| format!("{dir}{sub}"))
-                .filter(|d| self.dir_exists(d))
                 .chain([dir.to_string()])
                 .collect()
         } else {
@@ -625,6 +681,18 @@ impl Resolver {
             m.insert(dir.to_string(), list.clone());
         }
         list
+    }
+
+    /// `dir/sub` exists when each of its components does, checked from the top, so the
+    /// absent `glibc-hwcaps/` (or `tls/`) of most dirs costs one `stat`, not one per subdir.
+    fn subdir_exists(&self, dir: &str, sub: &str) -> bool {
+        let mut path = String::with_capacity(dir.len() + sub.len());
+        path.push_str(dir);
+        sub.split_terminator('/').all(|component| {
+            path.push_str(component);
+            path.push('/');
+            self.dir_exists(&path)
+        })
     }
 
     fn dir_exists(&self, dir: &str) -> bool {
@@ -649,14 +717,14 @@ impl Resolver {
             return o;
         }
         let io = absolute(&self.ctx.cwd, Path::new(path));
-        let summary = elf::read_summary(Path::new(&io));
+        let summary = Arc::new(elf::read_summary(Path::new(&io)));
         self.keep_object(path, self.info_of(&io, summary))
     }
 
     /// A summary with its search lists expanded for its `$ORIGIN` (`io` = the path opened).
-    fn info_of(&self, io: &str, summary: Result<ElfSummary, ElfError>) -> ObjectInfo {
+    fn info_of(&self, io: &str, summary: Arc<Result<ElfSummary, ElfError>>) -> ObjectInfo {
         let origin = parent_dir(io);
-        let (rpath, runpath, has_runpath, nodeflib) = match &summary {
+        let (rpath, runpath, has_runpath, nodeflib) = match summary.as_ref() {
             Ok(s) => (
                 s.effective_rpath()
                     .map(|r| self.ctx.expand_list(r, Some(&origin)))
@@ -692,7 +760,7 @@ impl Resolver {
     fn check_versions(&self, nodes: &mut [Node]) {
         for i in 0..nodes.len() {
             let info = nodes[i].info.clone();
-            let needs = match &info.summary {
+            let needs = match info.summary.as_ref() {
                 Ok(s) => &s.version_needs,
                 Err(_) => continue,
             };
@@ -708,7 +776,7 @@ impl Resolver {
                     }
                     Target::NotFound(_) => continue,
                 };
-                let Ok(defs) = &provider.summary else {
+                let Ok(defs) = provider.summary.as_ref() else {
                     continue;
                 };
                 let problems = versions::missing(need, &defs.version_defs, &requirer);
@@ -718,7 +786,13 @@ impl Resolver {
     }
 
     fn refuses_stack(&self, node: &Node) -> bool {
-        self.exec_stack_refused && node.info.summary.as_ref().is_ok_and(|s| s.executable_stack)
+        self.exec_stack_refused
+            && node
+                .info
+                .summary
+                .as_ref()
+                .as_ref()
+                .is_ok_and(|s| s.executable_stack)
     }
 
     /// The nested tree: each object's needs listed where it first appears, depth first.
