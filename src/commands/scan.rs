@@ -5,6 +5,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
@@ -19,9 +20,6 @@ use crate::report::scan::Progress;
 use crate::request::Request;
 use crate::rules::{self, FixContext};
 use crate::scan::{self, Owners, ScanTarget, TargetKind, Walk};
-
-/// Below this many ELF files a scan is quick enough to need no progress bar.
-const PROGRESS_THRESHOLD: usize = 100;
 
 pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let flag = args.python.python.as_deref();
@@ -40,32 +38,44 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
             (Some(probed), target)
         }
     };
-    // The interpreter's facts, its loader's facts and the walk are independent: overlapped.
-    let (probed, context, walked, (owners, record_errors)) = std::thread::scope(|s| {
+    // The interpreter's facts, the rules and the loader's facts are independent: overlapped.
+    // The walk needs the loader: each ELF file is resolved as soon as it is found.
+    let (probed, database, context) = std::thread::scope(|s| {
         // A named tree needs nothing that only a running interpreter knows.
         let probe = early_probe.is_none().then(|| {
             s.spawn(|| env::describe_without_running(&interpreter, request, &EnvOptions::default()))
         });
-        let context = s.spawn(|| loader_context(&interpreter, request));
-        let walked = walk_roots(&target.roots);
-        let owners = Owners::read(&walked.dist_infos, &walked.elf_files);
+        let database = s.spawn(|| rules::Database::load(request));
+        let context = loader_context(&interpreter, request);
         let probed = match (probe, early_probe) {
             (Some(handle), _) => joined(handle),
             (None, Some(probed)) => probed,
             (None, None) => unreachable!("probed before or now"),
         };
-        (probed, joined(context), walked, owners)
+        (probed, joined(database), context)
     });
     let (context, loader_note) = context?;
     let interpreter = probed.interpreter.clone().unwrap_or(interpreter);
 
     let resolver = Resolver::new(context.clone());
-    let progress = Progress::new(
-        walked.elf_files.len() as u64,
-        std::io::stderr().is_terminal() && walked.elf_files.len() >= PROGRESS_THRESHOLD,
-    );
-    let objects = scan::resolve_all(&resolver, &walked.elf_files, &|| progress.tick());
+    let progress = Progress::new(std::io::stderr().is_terminal());
+    let resolved = Mutex::new(Vec::new());
+    let walked = walk_roots(&target.roots, &|file| {
+        progress.found();
+        let object = resolver.resolve(file);
+        progress.tick();
+        resolved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(object);
+    });
     progress.finish();
+    let (owners, record_errors) = Owners::read(&walked.dist_infos, &walked.elf_files);
+    let mut objects = resolved
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    // The walk's order (by path), whatever order the files were resolved in.
+    objects.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
 
     // Vendored libraries loaded by other scanned files are judged through those files.
     let dependencies = scan::dependencies(&objects);
@@ -94,7 +104,7 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     let mut report = Report::new(Command::Scan, probed.environment.clone());
-    report.diagnoses = diagnose(&report, &findings, context, failing, request)?;
+    report.diagnoses = diagnose(&report, &findings, context, failing, request, database?);
     report.findings = findings;
     report.status = status_of(&report);
     report.objects = Some(objects);
@@ -172,11 +182,11 @@ fn chosen_by(target: &ScanTarget, flag: Option<&Path>) -> &'static str {
     }
 }
 
-/// Walk every root, one list of files.
-fn walk_roots(roots: &[PathBuf]) -> Walk {
+/// Walk every root, one list of files; `found` gets each ELF file as it is found.
+fn walk_roots(roots: &[PathBuf], found: &(dyn Fn(&Path) + Sync)) -> Walk {
     let mut all = Walk::default();
     for root in roots {
-        let w = scan::walk::walk(root);
+        let w = scan::walk::walk_with(root, found);
         all.elf_files.extend(w.elf_files);
         all.dist_infos.extend(w.dist_infos);
         all.files_seen += w.files_seen;
@@ -193,8 +203,8 @@ fn diagnose(
     context: LoaderContext,
     failing: Vec<PathBuf>,
     request: &Request,
-) -> Result<Vec<crate::outcome::Diagnosis>> {
-    let database = rules::Database::load(request)?;
+    database: rules::Database,
+) -> Vec<crate::outcome::Diagnosis> {
     let evidence = Evidence {
         environment: report.environment.clone(),
         failure: None,
@@ -216,7 +226,7 @@ fn diagnose(
             verifier: &verifier,
         },
     );
-    Ok(scan::once_per_cause(diagnoses))
+    scan::once_per_cause(diagnoses)
 }
 
 /// 1 when any file would fail to load (rules or not: the loader's verdict is the problem);

@@ -7,6 +7,8 @@
 use std::io::{self, Write};
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
@@ -268,21 +270,35 @@ fn plural(n: usize) -> &'static str {
 /// The progress bar of a long scan: stderr only, drawn only when asked to be visible.
 pub struct Progress {
     bar: ProgressBar,
+    terminal: bool,
+    found: AtomicU64,
 }
 
+/// Below this many ELF files a scan is quick enough to need no progress bar.
+const PROGRESS_THRESHOLD: u64 = 100;
+
 impl Progress {
-    pub fn new(total: u64, visible: bool) -> Progress {
-        let bar = if visible {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(s) = ProgressStyle::with_template("resolving {bar:30} {pos}/{len} ELF files")
-            {
-                bar.set_style(s);
-            }
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
-        Progress { bar }
+    /// A bar that appears on stderr once the walk has found many ELF files, and only when
+    /// stderr is a terminal; files are counted as they are found, the total grows with them.
+    pub fn new(terminal: bool) -> Progress {
+        let bar = ProgressBar::hidden();
+        bar.set_length(0);
+        if let Ok(s) = ProgressStyle::with_template("resolving {bar:30} {pos}/{len} ELF files") {
+            bar.set_style(s);
+        }
+        Progress {
+            bar,
+            terminal,
+            found: AtomicU64::new(0),
+        }
+    }
+
+    pub fn found(&self) {
+        self.bar.inc_length(1);
+        let found = self.found.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.terminal && found == PROGRESS_THRESHOLD {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
     }
 
     pub fn tick(&self) {
