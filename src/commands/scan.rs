@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::resolution::{Verifier, store_library_files};
@@ -80,7 +81,7 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     // Vendored libraries loaded by other scanned files are judged through those files.
     let dependencies = scan::dependencies(&objects);
     let per_object: Vec<Vec<Finding>> = objects
-        .iter()
+        .par_iter()
         .map(|o| {
             if dependencies.contains(Path::new(&o.path)) {
                 Vec::new()

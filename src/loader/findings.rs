@@ -9,25 +9,35 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use crate::evidence::{CauseKind, Finding, FindingSource};
 
 use super::report::{NeededLibrary, ResolvedObject};
 use super::versions;
 
-/// Findings for a set of resolved files, in tree order, without duplicates.
+/// Findings for a set of resolved files, in tree order, without duplicates. Each file's
+/// trees are walked in parallel; the merge keeps the first of each finding, in file order.
 pub fn findings(objects: &[ResolvedObject]) -> Vec<Finding> {
+    let per_object: Vec<Vec<Finding>> = objects.par_iter().map(object_findings).collect();
     let mut out = Collector::default();
-    for object in objects {
-        let path = lexically_normal(&object.path);
-        if let Some(error) = &object.error {
-            out.root_error(&path, error);
-        }
-        if object.executable_stack {
-            out.push(exec_stack(&path, None));
-        }
-        for lib in &object.needed {
-            out.walk(lib, &path);
-        }
+    for finding in per_object.into_iter().flatten() {
+        out.push(finding);
+    }
+    out.findings
+}
+
+fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
+    let mut out = Collector::default();
+    let path = lexically_normal(&object.path);
+    if let Some(error) = &object.error {
+        out.root_error(&path, error);
+    }
+    if object.executable_stack {
+        out.push(exec_stack(&path, None));
+    }
+    for lib in &object.needed {
+        out.walk(lib, &path);
     }
     out.findings
 }

@@ -5,11 +5,95 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
+use rayon::prelude::*;
+
+use crate::loader::report::ResolvedObject;
 use crate::outcome::{Command, Report, SCHEMA_VERSION};
 
 /// Serialise the whole document first, so a failure can never leave half a document behind.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_document(report, out)
+    let mut text = compact_report(report)?;
+    if text.len() <= PRETTY_UP_TO {
+        text = pretty(report)?;
+    }
+    text.push(b'\n');
+    out.write_all(&text)
+}
+
+/// The report in compact form, byte for byte `serde_json::to_vec(report)`, with its
+/// objects (a many-file `ldd` or `scan`: a megabyte) serialised in parallel.
+fn compact_report(report: &Report) -> io::Result<Vec<u8>> {
+    let Some(objects) = &report.objects else {
+        return serde_json::to_vec(report).map_err(io::Error::other);
+    };
+    let rendered: Vec<Vec<u8>> = objects
+        .par_iter()
+        .map(serde_json::to_vec)
+        .collect::<Result<_, _>>()
+        .map_err(io::Error::other)?;
+    // Where `"objects":[…]` goes: the report without objects and with an empty list differ
+    // by exactly that member; of the places it could have been inserted (around the first
+    // differing byte, `,"` is ambiguous), the one where it reads `,"objects":[]`.
+    let without = serde_json::to_vec(&shallow(report, None)).map_err(io::Error::other)?;
+    let with_empty =
+        serde_json::to_vec(&shallow(report, Some(Vec::new()))).map_err(io::Error::other)?;
+    let len = with_empty.len() - without.len();
+    let differs = without
+        .iter()
+        .zip(&with_empty)
+        .position(|(a, b)| a != b)
+        .unwrap_or(without.len());
+    let at = (differs.saturating_sub(len)..=differs)
+        .find(|&p| {
+            with_empty[..p] == without[..p]
+                && with_empty[p + len..] == without[p..]
+                && with_empty[p..p + len]
+                    .windows(EMPTY_OBJECTS.len())
+                    .any(|w| w == EMPTY_OBJECTS)
+        })
+        .ok_or_else(|| io::Error::other("objects not found in the report"))?;
+    let member = &with_empty[at..at + len];
+    let brackets = member
+        .windows(2)
+        .position(|w| w == b"[]")
+        .expect("the member holds []");
+    let size = without.len() + len + rendered.iter().map(|r| r.len() + 1).sum::<usize>();
+    let mut text = Vec::with_capacity(size);
+    text.extend_from_slice(&without[..at]);
+    text.extend_from_slice(&member[..=brackets]);
+    for (i, object) in rendered.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        text.extend_from_slice(object);
+    }
+    text.extend_from_slice(&member[brackets + 1..]);
+    text.extend_from_slice(&without[at..]);
+    Ok(text)
+}
+
+/// The report with `objects` replaced (every other field copied; a field added to
+/// [`Report`] must be added here, the compiler says so).
+fn shallow(report: &Report, objects: Option<Vec<ResolvedObject>>) -> Report {
+    Report {
+        schema_version: report.schema_version,
+        pydoctor_version: report.pydoctor_version.clone(),
+        command: report.command,
+        status: report.status,
+        environment: report.environment.clone(),
+        failure: report.failure.clone(),
+        findings: report.findings.clone(),
+        diagnoses: report.diagnoses.clone(),
+        objects,
+        extra: report.extra.clone(),
+    }
+}
+
+fn pretty(value: &impl Serialize) -> io::Result<Vec<u8>> {
+    let mut text = Vec::with_capacity(64 * 1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut text, Indented::default());
+    value.serialize(&mut ser).map_err(io::Error::other)?;
+    Ok(text)
 }
 
 /// The document printed instead of a report when the command could not run (exit 2).
@@ -45,16 +129,16 @@ pub fn render_error(
 /// size of a 400-file `ldd` document (2 MB) and cost a fifth of the run; such a document
 /// is read by programs, and `jq .` indents it for a person.
 fn write_document(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
-    let mut text = Vec::with_capacity(64 * 1024);
-    serde_json::to_writer(&mut text, value).map_err(io::Error::other)?;
+    let mut text = serde_json::to_vec(value).map_err(io::Error::other)?;
     if text.len() <= PRETTY_UP_TO {
-        text.clear();
-        let mut ser = serde_json::Serializer::with_formatter(&mut text, Indented::default());
-        value.serialize(&mut ser).map_err(io::Error::other)?;
+        text = pretty(value)?;
     }
     text.push(b'\n');
     out.write_all(&text)
 }
+
+/// The member a report's empty object list serialises to.
+const EMPTY_OBJECTS: &[u8] = b"\"objects\":[]";
 
 /// Compact size up to which the document is indented.
 const PRETTY_UP_TO: usize = 256 * 1024;
@@ -169,5 +253,27 @@ mod tests {
             out,
             (serde_json::to_string(&big).unwrap() + "\n").into_bytes()
         );
+    }
+
+    #[test]
+    fn a_report_with_objects_serialised_in_parallel_is_serde_jsons_compact_form() {
+        let report = |objects| Report {
+            objects,
+            ..Report::new(Command::Ldd, Default::default())
+        };
+        let object = |i: usize| ResolvedObject {
+            path: format!("/x/lib{i}.so"),
+            error: None,
+            needed: Vec::new(),
+            elf: None,
+            executable_stack: false,
+            loader: Some("/lib64/ld-linux-x86-64.so.2".into()),
+        };
+        for objects in [None, Some(Vec::new()), Some((0..3).map(object).collect())] {
+            let mut r = report(objects);
+            r.extra
+                .insert("after".into(), serde_json::json!({"objects": []}));
+            assert_eq!(compact_report(&r).unwrap(), serde_json::to_vec(&r).unwrap());
+        }
     }
 }

@@ -117,20 +117,26 @@ pub fn dependencies(objects: &[ResolvedObject]) -> HashSet<PathBuf> {
         .iter()
         .map(|o| record::normalize(Path::new(&o.path)))
         .collect();
-    let mut loaded = HashSet::new();
-    for object in objects {
-        let mut stack: Vec<&NeededLibrary> = object.needed.iter().collect();
-        while let Some(lib) = stack.pop() {
-            if let Some(path) = &lib.path {
-                let path = record::normalize(Path::new(path));
-                if scanned.contains(&path) {
-                    loaded.insert(path);
+    objects
+        .par_iter()
+        .map(|object| {
+            let mut loaded = HashSet::new();
+            let mut stack: Vec<&NeededLibrary> = object.needed.iter().collect();
+            while let Some(lib) = stack.pop() {
+                if let Some(path) = &lib.path {
+                    let path = record::normalize(Path::new(path));
+                    if scanned.contains(&path) {
+                        loaded.insert(path);
+                    }
                 }
+                stack.extend(lib.needed.iter());
             }
-            stack.extend(lib.needed.iter());
-        }
-    }
-    loaded
+            loaded
+        })
+        .reduce(HashSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        })
 }
 
 /// Every file's findings in file order, each distinct finding once.
