@@ -113,7 +113,7 @@ fn c_str(b: &[u8], at: usize) -> Option<String> {
     let rest = b.get(at..)?;
     // std's NUL search (word at a time, optimised even in a debug build).
     let s = std::ffi::CStr::from_bytes_until_nul(&rest[..rest.len().min(MAX_CACHE_STRING)]).ok()?;
-    Some(String::from_utf8_lossy(s.to_bytes()).into_owned())
+    Some(crate::elf::lossy(s.to_bytes()))
 }
 
 /// New format at `base`; string offsets are relative to `base` (the new header).

@@ -208,14 +208,17 @@ fn lexically_normal(path: &str) -> Cow<'_, str> {
 
 /// No empty, `.` or `..` component (the leading `/` aside): normalising changes nothing.
 fn is_normal(path: &str) -> bool {
-    if path.is_empty() {
+    let bytes = path.as_bytes();
+    if bytes.is_empty() {
         return false;
     }
-    let rest = path.strip_prefix('/').unwrap_or(path);
+    let rest = bytes.strip_prefix(b"/").unwrap_or(bytes);
+    // Split on bytes, not chars: a memchr per component costs more than the scan itself
+    // on paths this short, and every library of every tree comes through here.
     rest.is_empty()
         || rest
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..")
+            .split(|b| *b == b'/')
+            .all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 #[cfg(test)]

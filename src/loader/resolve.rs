@@ -174,16 +174,12 @@ impl Resolver {
     pub fn resolve(&self, path: &Path) -> ResolvedObject {
         let abs = absolute(&self.ctx.cwd, path);
         let mut out = ResolvedObject {
-            path: path.to_string_lossy().into_owned(),
+            path: path_string(path),
             error: None,
             needed: Vec::new(),
             elf: None,
             executable_stack: false,
-            loader: self
-                .ctx
-                .interpreter
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned()),
+            loader: self.ctx.interpreter.as_deref().map(path_string),
         };
         let (check, elf_magic, info, id) = if let Some((info, id)) = self.accepted(&abs) {
             // Already opened as another file's dependency: the same answer, no second read.
@@ -772,7 +768,7 @@ impl Resolver {
                 let provider = match &nodes[i].edges[e].target {
                     Target::Node(j) => nodes[*j].info.clone(),
                     Target::Preloaded { index, .. } => {
-                        self.object(&self.ctx.preloaded[*index].path.to_string_lossy())
+                        self.object(&path_string(&self.ctx.preloaded[*index].path))
                     }
                     Target::NotFound(_) => continue,
                 };
@@ -846,12 +842,7 @@ impl Resolver {
                     }
                 }
                 Target::Preloaded { index, latent } => {
-                    lib.path = Some(
-                        self.ctx.preloaded[*index]
-                            .path
-                            .to_string_lossy()
-                            .into_owned(),
-                    );
+                    lib.path = Some(path_string(&self.ctx.preloaded[*index].path));
                     lib.found_via = Some(FoundVia::AlreadyLoaded);
                     lib.latent = *latent;
                 }
@@ -888,10 +879,17 @@ fn elf_facts(s: &ElfSummary) -> ElfFacts {
 /// `path` made absolute against `cwd` without resolving symlinks (the loader's `$ORIGIN`).
 fn absolute(cwd: &Path, path: &Path) -> String {
     if path.is_absolute() {
-        path.to_string_lossy().into_owned()
+        path_string(path)
     } else {
-        cwd.join(path).to_string_lossy().into_owned()
+        path_string(&cwd.join(path))
     }
+}
+
+/// A path as text; `to_string_lossy` validates by chunks, this by words (paths are ASCII
+/// in practice, and every candidate of every search comes through here).
+fn path_string(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    elf::lossy(path.as_os_str().as_bytes())
 }
 
 fn parent_dir(path: &str) -> String {
