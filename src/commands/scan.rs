@@ -5,7 +5,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -20,6 +20,7 @@ use crate::outcome::{Command, Report, Status};
 use crate::report::scan::Progress;
 use crate::request::Request;
 use crate::rules::{self, FixContext};
+use crate::scan::walk::Found;
 use crate::scan::{self, Owners, ScanTarget, TargetKind, Walk};
 
 pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
@@ -39,39 +40,73 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
             (Some(probed), target)
         }
     };
-    // The interpreter's facts, the rules and the loader's facts are independent: overlapped.
-    // The walk needs the loader: each ELF file is resolved as soon as it is found.
-    let (probed, database, context) = std::thread::scope(|s| {
-        // A named tree needs nothing that only a running interpreter knows.
-        let probe = early_probe.is_none().then(|| {
-            s.spawn(|| env::describe_without_running(&interpreter, request, &EnvOptions::default()))
-        });
-        let database = s.spawn(|| rules::Database::load(request));
-        let context = loader_context(&interpreter, request);
-        let probed = match (probe, early_probe) {
-            (Some(handle), _) => joined(handle),
-            (None, Some(probed)) => probed,
-            (None, None) => unreachable!("probed before or now"),
-        };
-        (probed, joined(database), context)
-    });
-    let (context, loader_note) = context?;
-    let interpreter = probed.interpreter.clone().unwrap_or(interpreter);
-
-    let resolver = Resolver::new(context.clone());
+    // Everything overlaps: the walk starts at once; the interpreter's facts, the rules and
+    // the loader's facts are gathered meanwhile. Each ELF file is resolved as soon as it is
+    // found once the loader is known (those found before wait for it), and each RECORD is
+    // read as soon as its `.dist-info` is met.
     let progress = Progress::new(std::io::stderr().is_terminal());
+    let resolver: OnceLock<Resolver> = OnceLock::new();
+    // `None` once the resolver is ready; files found before then wait here.
+    let waiting: Mutex<Option<Vec<PathBuf>>> = Mutex::new(Some(Vec::new()));
     let resolved = Mutex::new(Vec::new());
-    let walked = walk_roots(&target.roots, &|file| {
-        progress.found();
+    let records = Mutex::new(Vec::new());
+    let resolve = |file: &Path, resolver: &Resolver| {
         let object = resolver.resolve(file);
         progress.tick();
-        resolved
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(object);
-    });
+        locked(&resolved).push(object);
+    };
+    let found = |found: Found<'_>| match found {
+        Found::ElfFile(file) => {
+            progress.found();
+            let mut waiting = locked(&waiting);
+            match (waiting.as_mut(), resolver.get()) {
+                (Some(queue), _) => queue.push(file.to_path_buf()),
+                (None, Some(ready)) => {
+                    drop(waiting);
+                    resolve(file, ready);
+                }
+                (None, None) => unreachable!("the resolver is set before the queue is taken"),
+            }
+        }
+        Found::DistInfo(dist_info) => {
+            let record = scan::record::read_record(dist_info);
+            locked(&records).push(record);
+        }
+    };
+    let (walked, (probed, (database, context))) = rayon::join(
+        || walk_roots(&target.roots, &found),
+        || {
+            let setup = rayon::join(
+                // A named tree needs nothing that only a running interpreter knows.
+                || match early_probe {
+                    Some(probed) => probed,
+                    None => {
+                        env::describe_without_running(&interpreter, request, &EnvOptions::default())
+                    }
+                },
+                || {
+                    rayon::join(
+                        || rules::Database::load(request),
+                        || loader_context(&interpreter, request),
+                    )
+                },
+            );
+            if let Ok((context, _)) = &setup.1.1 {
+                let ready = resolver.get_or_init(|| Resolver::new(context.clone()));
+                let queue = locked(&waiting).take().unwrap_or_default();
+                queue.par_iter().for_each(|file| resolve(file, ready));
+            }
+            setup
+        },
+    );
     progress.finish();
-    let (owners, record_errors) = Owners::read(&walked.dist_infos, &walked.elf_files);
+    let (context, loader_note) = context?;
+    let interpreter = probed.interpreter.clone().unwrap_or(interpreter);
+    let resolver = resolver
+        .into_inner()
+        .expect("set when the context is known");
+    let (owners, record_errors) =
+        Owners::from_records(records.into_inner().unwrap_or_else(PoisonError::into_inner));
     let mut objects = resolved
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
@@ -154,11 +189,10 @@ fn loader_context(
     }
 }
 
-/// A scoped thread's result; its panic goes on up.
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+/// A mutex's contents, whether or not a panicking thread poisoned it (its panic goes on up
+/// through rayon anyway).
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `--python` first; then a venv's own interpreter; then discovery (as `check`).
@@ -183,8 +217,8 @@ fn chosen_by(target: &ScanTarget, flag: Option<&Path>) -> &'static str {
     }
 }
 
-/// Walk every root, one list of files; `found` gets each ELF file as it is found.
-fn walk_roots(roots: &[PathBuf], found: &(dyn Fn(&Path) + Sync)) -> Walk {
+/// Walk every root, one list of files; `found` gets what the walk meets as it meets it.
+fn walk_roots(roots: &[PathBuf], found: &(dyn Fn(Found<'_>) + Sync)) -> Walk {
     let mut all = Walk::default();
     for root in roots {
         let w = scan::walk::walk_with(root, found);

@@ -168,7 +168,7 @@ fn exec_stack(path: &str, parent: Option<&str>) -> Finding {
 /// `.` and `..` components resolved on the text alone (no symlinks followed), so
 /// `/v/numpy/_core/../../numpy.libs/x.so` is `/v/numpy.libs/x.so`. `..` at the root stays
 /// at the root; leading `..` of a relative path are kept.
-fn lexically_normal(path: &str) -> Cow<'_, str> {
+pub fn lexically_normal(path: &str) -> Cow<'_, str> {
     // Most paths have nothing to resolve: no copy for them (a large `ldd` run normalises
     // every library of every tree).
     if is_normal(path) {

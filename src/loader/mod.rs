@@ -14,5 +14,5 @@ mod resolve;
 pub mod versions;
 
 pub use context::{LoaderContext, Preloaded};
-pub use findings::findings;
+pub use findings::{findings, lexically_normal};
 pub use resolve::Resolver;

@@ -9,6 +9,7 @@ pub mod record;
 pub mod target;
 pub mod walk;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -113,9 +114,10 @@ pub fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
 /// (scipy's vendored libgfortran finds its libquadmath only because the BLAS that loads it
 /// loaded that first).
 pub fn dependencies(objects: &[ResolvedObject]) -> HashSet<PathBuf> {
-    let scanned: HashSet<PathBuf> = objects
+    // Lexical normalisation on the text: every library of every tree comes through here.
+    let scanned: HashSet<Cow<str>> = objects
         .iter()
-        .map(|o| record::normalize(Path::new(&o.path)))
+        .map(|o| loader::lexically_normal(&o.path))
         .collect();
     objects
         .par_iter()
@@ -124,9 +126,9 @@ pub fn dependencies(objects: &[ResolvedObject]) -> HashSet<PathBuf> {
             let mut stack: Vec<&NeededLibrary> = object.needed.iter().collect();
             while let Some(lib) = stack.pop() {
                 if let Some(path) = &lib.path {
-                    let path = record::normalize(Path::new(path));
+                    let path = loader::lexically_normal(path);
                     if scanned.contains(&path) {
-                        loaded.insert(path);
+                        loaded.insert(PathBuf::from(path.as_ref()));
                     }
                 }
                 stack.extend(lib.needed.iter());

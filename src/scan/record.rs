@@ -4,7 +4,6 @@
 //! else from the directory name.
 
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -26,25 +25,38 @@ pub struct Owners {
     by_path: HashMap<PathBuf, usize>,
 }
 
+/// One `.dist-info` read: its distribution, and the files its RECORD lists that could be
+/// ELF files (normalised, absolute), or why the RECORD could not be read.
+pub type Record = (Distribution, Result<Vec<PathBuf>, WalkError>);
+
 impl Owners {
     /// Read the RECORD and METADATA of each `.dist-info` (in parallel), keeping only the
     /// entries for `wanted` files; unreadable RECORDs are reported.
     pub fn read(dist_infos: &[PathBuf], wanted: &[PathBuf]) -> (Owners, Vec<WalkError>) {
-        // A cheap first test on the file name spares normalising every line of every RECORD.
-        let names: HashSet<&OsStr> = wanted.iter().filter_map(|p| p.file_name()).collect();
+        let records: Vec<Record> = dist_infos.par_iter().map(|d| read_record(d)).collect();
+        let (owners, errors) = Owners::from_records(records);
         let wanted: HashSet<&Path> = wanted.iter().map(PathBuf::as_path).collect();
-        let read: Vec<(Distribution, Result<Vec<PathBuf>, WalkError>)> = dist_infos
-            .par_iter()
-            .map(|dist_info| {
-                (
-                    distribution(dist_info),
-                    owned_files(dist_info, &names, &wanted),
-                )
-            })
+        let by_path = owners
+            .by_path
+            .into_iter()
+            .filter(|(path, _)| wanted.contains(path.as_path()))
             .collect();
+        (
+            Owners {
+                distributions: owners.distributions,
+                by_path,
+            },
+            errors,
+        )
+    }
+
+    /// The owners from records read one by one (as the walk meets each `.dist-info`), in
+    /// the order of their `.dist-info` paths; a file listed twice belongs to the first.
+    pub fn from_records(mut records: Vec<Record>) -> (Owners, Vec<WalkError>) {
+        records.sort_by(|a, b| a.0.dist_info.cmp(&b.0.dist_info));
         let mut owners = Owners::default();
         let mut errors = Vec::new();
-        for (index, (distribution, files)) in read.into_iter().enumerate() {
+        for (index, (distribution, files)) in records.into_iter().enumerate() {
             owners.distributions.push(distribution);
             match files {
                 Ok(files) => {
@@ -66,12 +78,13 @@ impl Owners {
     }
 }
 
-/// The files of `wanted` that one RECORD lists.
-fn owned_files(
-    dist_info: &Path,
-    names: &HashSet<&OsStr>,
-    wanted: &HashSet<&Path>,
-) -> Result<Vec<PathBuf>, WalkError> {
+/// Read one `.dist-info`: its distribution (METADATA) and the files its RECORD lists whose
+/// names could be ELF files (sources and data, the bulk of a RECORD, are not kept).
+pub fn read_record(dist_info: &Path) -> Record {
+    (distribution(dist_info), owned_files(dist_info))
+}
+
+fn owned_files(dist_info: &Path) -> Result<Vec<PathBuf>, WalkError> {
     let record = dist_info.join("RECORD");
     let bytes = std::fs::read(&record).map_err(|e| WalkError::new(&record, e))?;
     let text = String::from_utf8_lossy(&bytes);
@@ -79,12 +92,8 @@ fn owned_files(
     Ok(text
         .lines()
         .filter_map(record_path)
-        .filter(|entry| {
-            let name = entry.rsplit('/').next().unwrap_or(entry);
-            names.contains(OsStr::new(name))
-        })
+        .filter(|entry| !super::walk::surely_not_elf(Path::new(entry)))
         .map(|entry| normalize(&base.join(entry)))
-        .filter(|path| wanted.contains(path.as_path()))
         .collect())
 }
 

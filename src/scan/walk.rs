@@ -7,7 +7,9 @@
 //!
 //! `__pycache__` directories are not entered: CPython writes only bytecode there (PEP 3147),
 //! and neither the import system nor the loader ever loads a library from one. A venv holds
-//! hundreds of them (725 of the 1,734 directories of the benchmark venv).
+//! hundreds of them (725 of the 1,734 directories of the benchmark venv). Nor are the files
+//! of a `.dist-info` opened (metadata, by the wheel format), or files whose extension says
+//! source, text or data ([`surely_not_elf`]).
 //!
 //! Directories are read with `getdents64` into one buffer and files opened relative to their
 //! directory, so a 16,000-file venv costs a few syscalls per directory and three per file
@@ -67,9 +69,16 @@ pub fn walk(root: &Path) -> Walk {
     walk_with(root, &|_| {})
 }
 
-/// [`walk`], calling `found` with each ELF file as soon as it is found, from any thread of
-/// rayon's pool.
-pub fn walk_with(root: &Path, found: &(dyn Fn(&Path) + Sync)) -> Walk {
+/// What the walk hands to its caller as soon as it meets it.
+#[derive(Debug, Clone, Copy)]
+pub enum Found<'a> {
+    ElfFile(&'a Path),
+    DistInfo(&'a Path),
+}
+
+/// [`walk`], calling `found` with each ELF file and each `.dist-info` directory as soon as
+/// it is met, from any thread of rayon's pool, each call a task of its own.
+pub fn walk_with(root: &Path, found: &(dyn Fn(Found<'_>) + Sync)) -> Walk {
     let shared = Mutex::new(Walk::default());
     rayon::scope(|s| visit(s, root.to_path_buf(), &shared, found));
     let mut out = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -79,12 +88,12 @@ pub fn walk_with(root: &Path, found: &(dyn Fn(&Path) + Sync)) -> Walk {
     out
 }
 
-/// Read one directory; its subdirectories and its ELF files become tasks of their own.
+/// Read one directory; its subdirectories and what it holds become tasks of their own.
 fn visit<'s>(
     scope: &rayon::Scope<'s>,
     dir: PathBuf,
     shared: &'s Mutex<Walk>,
-    found: &'s (dyn Fn(&Path) + Sync),
+    found: &'s (dyn Fn(Found<'_>) + Sync),
 ) {
     let listing = read_dir(&dir);
     for sub in listing.subdirs {
@@ -92,7 +101,11 @@ fn visit<'s>(
     }
     for file in &listing.elf_files {
         let file = file.clone();
-        scope.spawn(move |_| found(&file));
+        scope.spawn(move |_| found(Found::ElfFile(&file)));
+    }
+    for dist_info in &listing.dist_infos {
+        let dist_info = dist_info.clone();
+        scope.spawn(move |_| found(Found::DistInfo(&dist_info)));
     }
     let mut walk = shared.lock().unwrap_or_else(PoisonError::into_inner);
     walk.elf_files.extend(listing.elf_files);
@@ -115,6 +128,10 @@ struct DirListing {
 
 fn read_dir(dir: &Path) -> DirListing {
     let mut out = DirListing::default();
+    // A `.dist-info` holds metadata only (the wheel format): its files are not opened.
+    let metadata_only = dir
+        .components()
+        .any(|c| c.as_os_str().as_bytes().ends_with(b".dist-info"));
     // O_NOFOLLOW: a directory swapped for a symlink since it was listed is not followed.
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let fd = match rustix::fs::open(dir, flags, Mode::empty()) {
@@ -154,7 +171,7 @@ fn read_dir(dir: &Path) -> DirListing {
             }
             Ok(FileType::RegularFile) => {
                 out.files_seen += 1;
-                if surely_not_elf(&path) {
+                if metadata_only || surely_not_elf(&path) {
                     continue;
                 }
                 match has_elf_magic_at(fd.as_fd(), name) {
@@ -193,16 +210,21 @@ fn has_elf_magic_at(dir: BorrowedFd<'_>, name: &CStr) -> std::io::Result<bool> {
     read_magic(file)
 }
 
-/// Sources, text and data that packages ship in bulk (numpy: ~1,700 files, 22 ELF files). No
-/// loader cares about names, but no ELF file is ever given these: they are not opened, and
-/// every other file, whatever its name, is judged by its first four bytes.
+/// Sources, text and data that packages ship in bulk (numpy: ~1,700 files, 22 ELF files;
+/// scipy's test data: hundreds of `.mat` files; matplotlib's fonts and styles). No loader
+/// cares about names, but no ELF file is ever given these: they are not opened, and every
+/// other file, whatever its name, is judged by its first four bytes. Archives and Windows or
+/// macOS binaries (`.a`, `.exe`, `.dll`, `.dylib`) are not ELF shared objects either.
 const NOT_ELF_EXTENSIONS: &[&str] = &[
     "py", "pyi", "pyc", "pyx", "pxd", "pxi", "pyf", "h", "hpp", "c", "cc", "cpp", "f", "f90",
-    "txt", "md", "rst", "json", "toml", "cfg", "ini", "yaml", "yml", "csv", "npy", "npz", "typed",
-    "html", "js", "css", "svg", "png", "pem", "mo", "po",
+    "f95", "inc", "txt", "md", "rst", "json", "toml", "cfg", "ini", "in", "yaml", "yml", "csv",
+    "tab", "xml", "xsl", "html", "js", "css", "svg", "png", "jpg", "jpeg", "gif", "ico", "pem",
+    "mo", "po", "typed", "pth", "npy", "npz", "mat", "sav", "arff", "wav", "pkl", "pickle", "h5",
+    "nc", "fits", "orc", "parquet", "feather", "afm", "ttf", "mplstyle", "pdf", "tpl", "tmpl",
+    "template", "gz", "gzip", "bz2", "xz", "lzma", "zst", "zip", "a", "exe", "dll", "dylib",
 ];
 
-fn surely_not_elf(path: &Path) -> bool {
+pub fn surely_not_elf(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| NOT_ELF_EXTENSIONS.contains(&e))
