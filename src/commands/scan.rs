@@ -111,14 +111,20 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
     // The walk's order (by path), whatever order the files were resolved in.
-    objects.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
+    let order: rustc_hash::FxHashMap<&std::ffi::OsStr, usize> = walked
+        .elf_files
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_os_str(), i))
+        .collect();
+    objects.sort_by_cached_key(|o| order.get(std::ffi::OsStr::new(&o.path)).copied());
 
     // Vendored libraries loaded by other scanned files are judged through those files.
     let dependencies = scan::dependencies(&objects);
     let per_object: Vec<Vec<Finding>> = objects
         .par_iter()
         .map(|o| {
-            if dependencies.contains(Path::new(&o.path)) {
+            if dependencies.contains(o.path.as_str()) {
                 Vec::new()
             } else {
                 scan::object_findings(o)
@@ -166,8 +172,8 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         }),
     );
     report.extra.insert("failing".into(), json!(failing_paths));
-    let mut dependencies: Vec<PathBuf> = dependencies.into_iter().collect();
-    dependencies.sort();
+    let mut dependencies: Vec<String> = dependencies.into_iter().collect();
+    dependencies.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
     report
         .extra
         .insert("dependencies".into(), json!(dependencies));

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::{CauseKind, Finding, FindingSource};
@@ -113,29 +114,29 @@ pub fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
 /// are judged through the files that load them, as the import does, not dlopen'd alone
 /// (scipy's vendored libgfortran finds its libquadmath only because the BLAS that loads it
 /// loaded that first).
-pub fn dependencies(objects: &[ResolvedObject]) -> HashSet<PathBuf> {
+pub fn dependencies(objects: &[ResolvedObject]) -> FxHashSet<String> {
     // Lexical normalisation on the text: every library of every tree comes through here.
-    let scanned: HashSet<Cow<str>> = objects
+    let scanned: FxHashSet<Cow<str>> = objects
         .iter()
         .map(|o| loader::lexically_normal(&o.path))
         .collect();
     objects
         .par_iter()
         .map(|object| {
-            let mut loaded = HashSet::new();
+            let mut loaded = FxHashSet::default();
             let mut stack: Vec<&NeededLibrary> = object.needed.iter().collect();
             while let Some(lib) = stack.pop() {
                 if let Some(path) = &lib.path {
                     let path = loader::lexically_normal(path);
-                    if scanned.contains(&path) {
-                        loaded.insert(PathBuf::from(path.as_ref()));
+                    if scanned.contains(&path) && !loaded.contains(path.as_ref()) {
+                        loaded.insert(path.into_owned());
                     }
                 }
                 stack.extend(lib.needed.iter());
             }
             loaded
         })
-        .reduce(HashSet::new, |mut a, b| {
+        .reduce(FxHashSet::default, |mut a, b| {
             a.extend(b);
             a
         })

@@ -3,7 +3,8 @@
 //! console scripts appear as `../../../bin/…`). The name and version come from `METADATA`,
 //! else from the directory name.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -22,12 +23,13 @@ pub struct Distribution {
 #[derive(Debug, Default)]
 pub struct Owners {
     pub distributions: Vec<Distribution>,
-    by_path: HashMap<PathBuf, usize>,
+    /// Normalised absolute paths (as text: hashing a `Path` goes by components).
+    by_path: rustc_hash::FxHashMap<String, usize>,
 }
 
 /// One `.dist-info` read: its distribution, and the files its RECORD lists that could be
 /// ELF files (normalised, absolute), or why the RECORD could not be read.
-pub type Record = (Distribution, Result<Vec<PathBuf>, WalkError>);
+pub type Record = (Distribution, Result<Vec<String>, WalkError>);
 
 impl Owners {
     /// Read the RECORD and METADATA of each `.dist-info` (in parallel), keeping only the
@@ -39,7 +41,7 @@ impl Owners {
         let by_path = owners
             .by_path
             .into_iter()
-            .filter(|(path, _)| wanted.contains(path.as_path()))
+            .filter(|(path, _)| wanted.contains(Path::new(path)))
             .collect();
         (
             Owners {
@@ -72,6 +74,7 @@ impl Owners {
 
     /// The distribution that installed `path` (an absolute, symlink-free path).
     pub fn owner_of(&self, path: &Path) -> Option<&Distribution> {
+        let path = path.to_str()?;
         self.by_path
             .get(path)
             .map(|&index| &self.distributions[index])
@@ -84,27 +87,38 @@ pub fn read_record(dist_info: &Path) -> Record {
     (distribution(dist_info), owned_files(dist_info))
 }
 
-fn owned_files(dist_info: &Path) -> Result<Vec<PathBuf>, WalkError> {
+fn owned_files(dist_info: &Path) -> Result<Vec<String>, WalkError> {
     let record = dist_info.join("RECORD");
     let bytes = std::fs::read(&record).map_err(|e| WalkError::new(&record, e))?;
     let text = String::from_utf8_lossy(&bytes);
-    let base = dist_info.parent().unwrap_or(Path::new("/"));
+    let base = dist_info
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .to_string_lossy();
+    let mut joined = String::with_capacity(256);
     Ok(text
         .lines()
         .filter_map(record_path)
-        .filter(|entry| !super::walk::surely_not_elf(Path::new(entry)))
-        .map(|entry| normalize(&base.join(entry)))
+        .filter(|entry| !super::walk::surely_not_elf(Path::new(entry.as_ref())))
+        .map(|entry| {
+            // Joined and normalised on the text (a RECORD has thousands of lines).
+            joined.clear();
+            joined.push_str(&base);
+            joined.push('/');
+            joined.push_str(&entry);
+            crate::loader::lexically_normal(&joined).into_owned()
+        })
         .collect())
 }
 
 /// The path field of one RECORD line (CSV: `path,hash,size`, the path quoted when needed).
-pub fn record_path(line: &str) -> Option<String> {
+pub fn record_path(line: &str) -> Option<Cow<'_, str>> {
     let line = line.trim_end_matches('\r');
     if line.is_empty() {
         return None;
     }
     let Some(quoted) = line.strip_prefix('"') else {
-        return line.split(',').next().map(str::to_string);
+        return line.split(',').next().map(Cow::Borrowed);
     };
     let mut path = String::new();
     let mut chars = quoted.chars().peekable();
@@ -114,7 +128,7 @@ pub fn record_path(line: &str) -> Option<String> {
                 chars.next();
                 path.push('"');
             } else {
-                return Some(path);
+                return Some(Cow::Owned(path));
             }
         } else {
             path.push(c);
