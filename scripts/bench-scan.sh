@@ -8,8 +8,8 @@
 #
 # VENV defaults to the ldd benchmark's venv (scripts/bench-ldd.sh) when it exists, else one
 # built here with the same package list under ${PYDOCTOR_TEST_CACHE:-/work/cache}/scan.
-# scan does more than libtree: it walks the tree (checking every file's magic), reads every
-# RECORD, starts the interpreter once for its facts, and checks symbol versions.
+# scan does more than libtree: it walks the tree (checking file magic), reads every RECORD,
+# reads the interpreter's facts (without running it), and checks symbol versions.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
