@@ -80,7 +80,8 @@ pub enum Found<'a> {
 /// it is met, from any thread of rayon's pool, each call a task of its own.
 pub fn walk_with(root: &Path, found: &(dyn Fn(Found<'_>) + Sync)) -> Walk {
     let shared = Mutex::new(Walk::default());
-    rayon::scope(|s| visit(s, root.to_path_buf(), &shared, found));
+    let metadata_only = is_dist_info(root);
+    rayon::scope(|s| visit(s, root.to_path_buf(), metadata_only, &shared, found));
     let mut out = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
     out.elf_files.sort();
     out.dist_infos.sort();
@@ -89,15 +90,20 @@ pub fn walk_with(root: &Path, found: &(dyn Fn(Found<'_>) + Sync)) -> Walk {
 }
 
 /// Read one directory; its subdirectories and what it holds become tasks of their own.
+///
+/// `metadata_only`: `dir` is, or lies in, a `.dist-info` (metadata, by the wheel format): its
+/// files are not opened.
 fn visit<'s>(
     scope: &rayon::Scope<'s>,
     dir: PathBuf,
+    metadata_only: bool,
     shared: &'s Mutex<Walk>,
     found: &'s (dyn Fn(Found<'_>) + Sync),
 ) {
-    let listing = read_dir(&dir);
+    let listing = read_dir(&dir, metadata_only);
     for sub in listing.subdirs {
-        scope.spawn(move |s| visit(s, sub, shared, found));
+        let metadata_only = metadata_only || is_dist_info(&sub);
+        scope.spawn(move |s| visit(s, sub, metadata_only, shared, found));
     }
     for file in &listing.elf_files {
         let file = file.clone();
@@ -126,12 +132,8 @@ struct DirListing {
     errors: Vec<WalkError>,
 }
 
-fn read_dir(dir: &Path) -> DirListing {
+fn read_dir(dir: &Path, metadata_only: bool) -> DirListing {
     let mut out = DirListing::default();
-    // A `.dist-info` holds metadata only (the wheel format): its files are not opened.
-    let metadata_only = dir
-        .components()
-        .any(|c| c.as_os_str().as_bytes().ends_with(b".dist-info"));
     // O_NOFOLLOW: a directory swapped for a symlink since it was listed is not followed.
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let fd = match rustix::fs::open(dir, flags, Mode::empty()) {
@@ -164,7 +166,7 @@ fn read_dir(dir: &Path) -> DirListing {
                 if name.to_bytes() == b"__pycache__" {
                     continue;
                 }
-                if path.extension().is_some_and(|e| e == "dist-info") {
+                if is_dist_info(&path) {
                     out.dist_infos.push(path.clone());
                 }
                 out.subdirs.push(path);
@@ -185,6 +187,10 @@ fn read_dir(dir: &Path) -> DirListing {
         }
     }
     out
+}
+
+fn is_dist_info(dir: &Path) -> bool {
+    dir.extension().is_some_and(|e| e == "dist-info")
 }
 
 /// The entry's type from `getdents64`; a file system that does not say (DT_UNKNOWN) is
@@ -253,7 +259,7 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     #[test]
-    fn elf_files_are_found_by_magic_and_symlinks_are_not_followed() {
+    fn elf_files_are_found_by_magic_and_symlinks_pycache_and_metadata_are_not_followed() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("pkg.libs")).unwrap();
@@ -261,7 +267,8 @@ mod tests {
         std::fs::write(root.join("mod.py"), b"import os\n").unwrap();
         std::fs::write(root.join("fake.so"), b"not elf").unwrap();
         std::fs::write(root.join("short"), b"\x7fE").unwrap();
-        std::fs::create_dir_all(root.join("x-1.0.dist-info")).unwrap();
+        std::fs::create_dir_all(root.join("x-1.0.dist-info/licenses")).unwrap();
+        std::fs::write(root.join("x-1.0.dist-info/licenses/LICENSE"), b"\x7fELF").unwrap();
         symlink(root, root.join("loop")).unwrap();
         symlink("/usr/lib", root.join("outside")).unwrap();
         symlink(root.join("pkg.libs/libx-12ab.so.3"), root.join("libx.so")).unwrap();
@@ -271,7 +278,8 @@ mod tests {
         assert_eq!(walk.elf_files, vec![root.join("pkg.libs/libx-12ab.so.3")]);
         assert_eq!(walk.dist_infos, vec![root.join("x-1.0.dist-info")]);
         assert_eq!(walk.symlinks_skipped, 3);
-        assert_eq!(walk.files_seen, 4);
+        // Seen, but neither the bytecode cache nor the .dist-info's files opened.
+        assert_eq!(walk.files_seen, 5);
         assert!(walk.errors.is_empty());
     }
 }
