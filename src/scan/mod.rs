@@ -272,9 +272,7 @@ fn add_problem(problems: &mut Vec<PackageProblem>, finding: &Finding, roots: &[P
 fn distinct_dirs(dirs: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for dir in dirs {
-        let dir = record::normalize(Path::new(dir))
-            .to_string_lossy()
-            .into_owned();
+        let dir = loader::lexically_normal(dir).into_owned();
         if !out.contains(&dir) {
             out.push(dir);
         }
@@ -301,8 +299,8 @@ fn display_bases(owners: &Owners, roots: &[PathBuf]) -> Vec<PathBuf> {
 /// found (`numpy/_core/../../numpy.libs/…`); they are normalised first, lexically, which is
 /// exact inside the walked trees (their directories are real, symlinks are not walked).
 pub fn relative(path: &str, roots: &[PathBuf]) -> String {
-    let normalized = record::normalize(Path::new(path));
-    let p = normalized.as_path();
+    let normalized = loader::lexically_normal(path);
+    let p = Path::new(normalized.as_ref());
     roots
         .iter()
         .find_map(|root| p.strip_prefix(root).ok())

@@ -4,10 +4,7 @@
 //! else from the directory name.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
-use std::path::{Component, Path, PathBuf};
-
-use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 use super::walk::WalkError;
 
@@ -32,26 +29,6 @@ pub struct Owners {
 pub type Record = (Distribution, Result<Vec<String>, WalkError>);
 
 impl Owners {
-    /// Read the RECORD and METADATA of each `.dist-info` (in parallel), keeping only the
-    /// entries for `wanted` files; unreadable RECORDs are reported.
-    pub fn read(dist_infos: &[PathBuf], wanted: &[PathBuf]) -> (Owners, Vec<WalkError>) {
-        let records: Vec<Record> = dist_infos.par_iter().map(|d| read_record(d)).collect();
-        let (owners, errors) = Owners::from_records(records);
-        let wanted: HashSet<&Path> = wanted.iter().map(PathBuf::as_path).collect();
-        let by_path = owners
-            .by_path
-            .into_iter()
-            .filter(|(path, _)| wanted.contains(Path::new(path)))
-            .collect();
-        (
-            Owners {
-                distributions: owners.distributions,
-                by_path,
-            },
-            errors,
-        )
-    }
-
     /// The owners from records read one by one (as the walk meets each `.dist-info`), in
     /// the order of their `.dist-info` paths; a file listed twice belongs to the first.
     pub fn from_records(mut records: Vec<Record>) -> (Owners, Vec<WalkError>) {
@@ -137,22 +114,6 @@ pub fn record_path(line: &str) -> Option<Cow<'_, str>> {
     None
 }
 
-/// Lexical normalisation (`a/b/../c` → `a/c`): RECORD paths are joined to a real directory,
-/// so `..` here only climbs real directories.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 fn distribution(dist_info: &Path) -> Distribution {
     let (mut name, mut version) = name_from_dir(dist_info);
     if let Ok(text) = std::fs::read(dist_info.join("METADATA")) {
@@ -224,8 +185,7 @@ mod tests {
             "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.2\n\nName: not this\n",
         )
         .unwrap();
-        let wanted = [sp.join("demo/_ext.so"), dir.path().join("bin/demo")];
-        let (owners, errors) = Owners::read(std::slice::from_ref(&di), &wanted);
+        let (owners, errors) = Owners::from_records(vec![read_record(&di)]);
         assert!(errors.is_empty());
         let owner = owners.owner_of(&sp.join("demo/_ext.so")).unwrap();
         assert_eq!(owner.name, "demo-pkg");
