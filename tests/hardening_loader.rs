@@ -142,6 +142,13 @@ fn needed<'a>(libs: &'a Value, soname: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{soname} not in {libs}"))
 }
 
+/// The dirs tried for `soname`, needed by the first file and not found.
+fn tried_for_missing<'a>(run: &'a Run, soname: &str) -> &'a Vec<Value> {
+    let lib = needed(&object(run, 0)["needed"], soname);
+    assert!(lib["path"].is_null(), "{lib}");
+    lib["tried"].as_array().unwrap()
+}
+
 fn real_ldd(file: &Path, env: &[(&str, &str)]) -> String {
     let out = Command::new("ldd")
         .arg(file)
@@ -248,9 +255,7 @@ fn a_ten_thousand_entry_rpath_is_searched_in_bounded_time() {
     let root = needs_missing_lib(dir, &["-Wl,--disable-new-dtags", &rpath]);
     let run = ldd(&[&root], &[]);
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
-    let gone = needed(&object(&run, 0)["needed"], "libgone.so");
-    assert!(gone["path"].is_null());
-    let tried = gone["tried"].as_array().unwrap();
+    let tried = tried_for_missing(&run, "libgone.so");
     assert!(tried.len() > 10_000, "{}", tried.len());
     assert!(
         tried.iter().any(|t| t.as_str().unwrap().contains("/sub")),
@@ -262,8 +267,7 @@ fn a_ten_thousand_entry_rpath_is_searched_in_bounded_time() {
     let root = needs_missing_lib(tmp2.path(), &["-Wl,--enable-new-dtags", &rpath]);
     let run = ldd(&[&root], &[]);
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
-    let gone = needed(&object(&run, 0)["needed"], "libgone.so");
-    assert!(gone["tried"].as_array().unwrap().len() > 10_000);
+    assert!(tried_for_missing(&run, "libgone.so").len() > 10_000);
 }
 
 #[test]
@@ -281,15 +285,8 @@ fn a_symlink_loop_in_a_search_dir_is_skipped_like_a_missing_file() {
     let env = [("LD_LIBRARY_PATH", llp.as_str())];
     let run = ldd(&[&root], &env);
     assert!(run.elapsed < Duration::from_secs(5));
-    let gone = needed(&object(&run, 0)["needed"], "libgone.so");
-    assert!(gone["path"].is_null(), "{gone}");
-    assert!(
-        gone["tried"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t.as_str().unwrap().starts_with(&llp))
-    );
+    let tried = tried_for_missing(&run, "libgone.so");
+    assert!(tried.iter().any(|t| t.as_str().unwrap().starts_with(&llp)));
     assert!(real_ldd(&root, &env).contains("libgone.so => not found"));
 }
 
@@ -413,15 +410,8 @@ fn an_unreadable_search_dir_is_skipped_like_the_loader_skips_it() {
     }
     let run = ldd_as(Some(NOBODY), &[&root], &env);
     assert!(run.elapsed < Duration::from_secs(5));
-    let gone = needed(&object(&run, 0)["needed"], "libgone.so");
-    assert!(gone["path"].is_null(), "{gone}");
-    assert!(
-        gone["tried"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t.as_str().unwrap().starts_with(&llp))
-    );
+    let tried = tried_for_missing(&run, "libgone.so");
+    assert!(tried.iter().any(|t| t.as_str().unwrap().starts_with(&llp)));
     // The oracle, as nobody too.
     let real = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "ldd"])
