@@ -8,6 +8,7 @@
 pub mod classify;
 pub mod interpreter;
 mod pt_interp;
+pub mod python_file;
 pub mod store;
 pub mod system;
 
