@@ -11,6 +11,7 @@ pub mod error;
 pub mod evidence;
 pub mod loader;
 pub mod outcome;
+pub mod process;
 pub mod report;
 pub mod request;
 pub mod rules;

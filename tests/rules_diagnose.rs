@@ -72,13 +72,7 @@ fn diagnose(
     store_paths: &dyn Fn(&str) -> Vec<PathBuf>,
 ) -> Vec<Diagnosis> {
     let db = Database::builtin().expect("built-in rules");
-    db.diagnose(
-        ev,
-        &FixContext {
-            store_paths,
-            verifier,
-        },
-    )
+    db.diagnose(ev, &FixContext::new(store_paths, verifier))
 }
 
 fn fix_ids(d: &Diagnosis) -> Vec<&str> {

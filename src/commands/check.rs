@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::resolution::{
-    ImportCheck, Verifier, files_with_missing, resolve_all, store_library_files,
-};
+use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
+use super::store_pick;
 use crate::cli::CheckArgs;
+use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{
@@ -235,10 +235,7 @@ fn cannot_start_report(
     diagnose_into_report(
         evidence,
         request,
-        &FixContext {
-            store_paths: &|_| Vec::new(),
-            verifier: &crate::rules::NoVerifier,
-        },
+        &FixContext::offline().on_machine(&LocalMachine::new(request)),
     )
 }
 
@@ -411,8 +408,6 @@ impl Checked {
             findings: std::mem::take(&mut self.findings),
             module: self.first_module.clone(),
         };
-        let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
-        let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
         let verifier = Verifier {
             context: context.as_ref(),
             files: &self.broken_files,
@@ -423,13 +418,30 @@ impl Checked {
                 options,
             }),
         };
+        let machine = LocalMachine::new(request);
+        let closure = machine
+            .nix_store()
+            .and_then(|n| n.requisites(&interpreter.real));
+        let glibc_dir = context
+            .as_ref()
+            .and_then(|c| c.interpreter.as_deref())
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        let pick = store_pick::pick(
+            &request.store_dir(),
+            &evidence.findings,
+            &verifier,
+            closure.as_deref(),
+            glibc_dir.as_deref(),
+        );
+        let lookup = |soname: &str| pick.paths(soname);
+        let note = pick.note();
         let mut report = diagnose_into_report(
             evidence,
             request,
-            &FixContext {
-                store_paths: &lookup,
-                verifier: &verifier,
-            },
+            &FixContext::new(&lookup, &verifier)
+                .on_machine(&machine)
+                .with_store(&pick.candidates, note.as_deref()),
         );
         report
             .extra

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 /// How much of the store one look may cover.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
@@ -24,57 +26,101 @@ impl Default for Budget {
     }
 }
 
+/// What one look at the store found, and whether the budget cut it short.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreLook {
+    /// For each soname asked for, the lib dirs that hold it, in store-name order.
+    pub found: BTreeMap<String, Vec<PathBuf>>,
+    /// Store entries listed.
+    pub entries: usize,
+    /// The budget ran out before every entry was looked at.
+    pub cut_short: bool,
+}
+
 /// The lib dirs under `store_dir` that hold `soname`.
 pub fn find_library(store_dir: &Path, soname: &str, budget: Budget) -> Vec<PathBuf> {
     find_libraries(store_dir, &[soname], budget)
+        .found
         .remove(soname)
         .unwrap_or_default()
 }
 
 /// For each soname, the lib dirs under `store_dir` that hold it, in store-name order (every
-/// soname is in the map, possibly with no dirs). Sonames with a `/` are ignored.
-pub fn find_libraries(
-    store_dir: &Path,
-    sonames: &[&str],
-    budget: Budget,
-) -> BTreeMap<String, Vec<PathBuf>> {
+/// soname is in the map, possibly with no dirs). Sonames with a `/` are ignored. Derivations
+/// (`*.drv`, a third of a real store) are not looked into.
+pub fn find_libraries(store_dir: &Path, sonames: &[&str], budget: Budget) -> StoreLook {
     let wanted: Vec<&str> = sonames
         .iter()
         .copied()
         .filter(|s| !s.is_empty() && !s.contains('/'))
         .collect();
-    let mut found: BTreeMap<String, Vec<PathBuf>> =
-        wanted.iter().map(|s| (s.to_string(), Vec::new())).collect();
+    let mut look = StoreLook {
+        found: wanted.iter().map(|s| (s.to_string(), Vec::new())).collect(),
+        ..StoreLook::default()
+    };
     if wanted.is_empty() {
-        return found;
+        return look;
     }
     let started = Instant::now();
+    let over = || started.elapsed() > budget.max_time;
     let Ok(entries) = std::fs::read_dir(store_dir) else {
-        return found;
+        return look;
     };
     let mut names: Vec<PathBuf> = Vec::new();
     for entry in entries.flatten() {
-        if names.len() >= budget.max_entries || started.elapsed() > budget.max_time {
+        if names.len() >= budget.max_entries || over() {
+            look.cut_short = true;
             break;
         }
-        names.push(entry.path());
+        let name = entry.file_name();
+        if !name.as_encoded_bytes().ends_with(b".drv") {
+            names.push(entry.path());
+        }
     }
+    look.entries = names.len();
     // Sorted so that answers do not depend on directory order.
-    names.sort();
-    for entry in names {
-        if started.elapsed() > budget.max_time {
-            break;
-        }
-        let lib = entry.join("lib");
-        for soname in &wanted {
-            if lib.join(soname).exists()
-                && let Some(dirs) = found.get_mut(*soname)
-            {
-                dirs.push(lib.clone());
-            }
+    names.sort_unstable();
+    let hits: Vec<(usize, PathBuf)> = names
+        .par_iter()
+        .flat_map_iter(|entry| {
+            let lib = entry.join("lib");
+            // Most entries have no lib dir: one failed stat settles them.
+            let present = !over() && lib.is_dir();
+            wanted
+                .iter()
+                .enumerate()
+                .filter(move |(_, soname)| present && lib.join(soname).exists())
+                .map(move |(i, _)| (i, entry.join("lib")))
+        })
+        .collect();
+    look.cut_short |= over();
+    for (i, dir) in hits {
+        if let Some(dirs) = look.found.get_mut(wanted[i]) {
+            dirs.push(dir);
         }
     }
-    found
+    look
+}
+
+/// The version in a store entry's name (`…-gcc-12.2.0-lib` → `[12, 2, 0]`): the first
+/// dash-separated part that starts with a digit, read as dotted numbers.
+pub fn entry_version(entry: &Path) -> Vec<u64> {
+    let name = entry
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some((_, rest)) = name.split_once('-') else {
+        return Vec::new();
+    };
+    rest.split('-')
+        .find(|part| part.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|part| {
+            part.split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -98,7 +144,8 @@ mod tests {
             store,
             &["libz.so.1", "libstdc++.so.6", "libnope.so.1"],
             Budget::default(),
-        );
+        )
+        .found;
         assert_eq!(
             got["libz.so.1"],
             vec![
@@ -122,6 +169,34 @@ mod tests {
             ),
             Vec::<PathBuf>::new()
         );
-        assert!(find_libraries(Path::new("/nonexistent"), &["libz.so.1"], Budget::default())["libz.so.1"].is_empty());
+        assert!(
+            find_libraries(Path::new("/nonexistent"), &["libz.so.1"], Budget::default()).found
+                ["libz.so.1"]
+                .is_empty()
+        );
+        assert!(
+            find_libraries(
+                store,
+                &["libz.so.1"],
+                Budget {
+                    max_entries: 1,
+                    max_time: Duration::from_secs(1)
+                }
+            )
+            .cut_short
+        );
+    }
+
+    #[test]
+    fn versions_are_read_from_entry_names() {
+        assert_eq!(
+            entry_version(Path::new("/nix/store/abc-gcc-12.2.0-lib")),
+            vec![12, 2, 0]
+        );
+        assert_eq!(
+            entry_version(Path::new("/nix/store/abc-zlib-1.3.1")),
+            vec![1, 3, 1]
+        );
+        assert!(entry_version(Path::new("/nix/store/abc-source")).is_empty());
     }
 }
