@@ -123,18 +123,11 @@ fn nix_python_missing_libstdcxx_and_libz_is_one_diagnosis_with_ld_library_path_f
     let ids = fix_ids(d);
     assert_ne!(ids[0], "nix-ld");
     assert!(!ids.contains(&"nix-ld"));
-    let uv = d
-        .fixes
-        .iter()
-        .find(|f| f.id == "uv-python")
-        .expect("uv-python offered on NixOS");
-    assert!(
-        uv.snippet
-            .as_deref()
-            .unwrap()
-            .contains("programs.nix-ld.enable = true;")
-    );
-    // fix-python needs --copies; buildFHSEnv, not buildFHSUserEnv; uv2nix.
+    // Switching pythons recreates the venv: never offered from evidence that was not seen
+    // failing on this machine.
+    assert!(!ids.contains(&"uv-python"), "{ids:?}");
+    // fix-python does not follow symlinks (fine for a Nix python's venv); buildFHSEnv, not
+    // buildFHSUserEnv; uv2nix.
     let text = |id: &str| {
         let f = d.fixes.iter().find(|f| f.id == id).unwrap();
         format!(
@@ -143,7 +136,7 @@ fn nix_python_missing_libstdcxx_and_libz_is_one_diagnosis_with_ld_library_path_f
             f.note.clone().unwrap_or_default()
         )
     };
-    assert!(text("fix-python").contains("--copies"));
+    assert!(text("fix-python").contains("does not follow symlinks"));
     assert!(text("fhs-env").contains("buildFHSEnv {"));
     assert!(text("fhs-env").contains("stdenv.cc.cc.lib zlib"));
     assert!(text("lang2nix").contains("uv2nix"));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::evidence::{CauseKind, Evidence, Finding};
 use crate::outcome::StoreCandidate;
 use crate::outcome::{Diagnosis, Fix, Verification};
-use crate::rules::model::{FixTemplate, PlanKind};
+use crate::rules::model::{FixTemplate, PlanKind, SnippetLang};
 use crate::rules::runnable;
 use crate::rules::tables::Tables;
 use crate::rules::template;
@@ -78,7 +78,7 @@ impl<'a> Subject<'a> {
             summary: self.fill(&rule.doc.summary),
             store_candidates: self.store_candidates(),
             explanation: self.fill(rule.doc.explanation.trim()),
-            fixes: self.fixes(rule),
+            fixes: self.with_unknown_soname_pointer(self.fixes(rule)),
             libraries: self.libraries.clone(),
         }
     }
@@ -92,6 +92,57 @@ impl<'a> Subject<'a> {
             .filter(|(fix, _)| !fix.destructive || self.failure_seen_here())
             .filter_map(|(fix, _)| self.fix(fix))
             .collect()
+    }
+
+    /// A soname the nixpkgs table does not know leaves the Nix fixes without their lines;
+    /// the first fix then says how to find the attribute.
+    fn with_unknown_soname_pointer(&self, mut fixes: Vec<Fix>) -> Vec<Fix> {
+        let nix_related = self.evidence.environment.python.kind
+            == crate::evidence::PythonKind::NixStore
+            || self.evidence.environment.os.nixos == Some(true);
+        let pointers: Vec<String> = self
+            .sonames
+            .iter()
+            .filter(|s| nix_related && self.tables.nixpkgs(s).is_none())
+            .map(|s| unknown_soname_note(s))
+            .collect();
+        if fixes.is_empty() && !nix_related {
+            fixes.extend(self.find_package_fix());
+        }
+        if let Some(first) = fixes.first_mut() {
+            for pointer in pointers {
+                let note = first.note.get_or_insert_with(String::new);
+                if !note.contains(&pointer) {
+                    if !note.is_empty() {
+                        note.push(' ');
+                    }
+                    note.push_str(&pointer);
+                }
+            }
+        }
+        fixes
+    }
+
+    /// When no fix could be filled for a library the distro table does not know, the way
+    /// to find its package is the fix.
+    fn find_package_fix(&self) -> Option<Fix> {
+        let unknown: Vec<&String> = self
+            .sonames
+            .iter()
+            .filter(|s| self.tables.distro(s).is_none())
+            .collect();
+        let first = unknown.first()?;
+        Some(Fix {
+            id: "distro-package".into(),
+            title: format!("Find the package that ships {first}"),
+            snippet: Some(format!(
+                "apt-file search {first}   # Debian, Ubuntu\ndnf provides '*/{first}'   # Fedora, RHEL\npacman -F {first}   # Arch"
+            )),
+            verified: Verification::NotChecked,
+            verified_by: None,
+            checked: Vec::new(),
+            note: None,
+        })
     }
 
     /// A destructive fix needs the failure seen on this machine, not read from a paste.
@@ -264,8 +315,12 @@ impl<'a> Subject<'a> {
                 });
                 (!unknown.get()).then_some(filled)
             })
-            .filter(|l| !l.trim().is_empty())
-            .collect();
+            .collect::<Vec<String>>();
+        // Nix code with a line left out would not parse: such a fix is not shown at all.
+        if fix.lang == SnippetLang::Nix && lines.len() != text.lines().count() {
+            return None;
+        }
+        let lines: Vec<String> = lines.into_iter().filter(|l| !l.trim().is_empty()).collect();
         let runs = lines.iter().any(|l| !l.trim_start().starts_with('#'));
         runs.then(|| lines.join("\n"))
     }
@@ -465,9 +520,7 @@ impl<'a> Subject<'a> {
         for soname in &self.sonames {
             match self.tables.nixpkgs(soname) {
                 Some(entry) => notes.extend(entry.note.clone()),
-                None => notes.push(format!(
-                    "No nixpkgs attribute is known for {soname}: find one with `nix-locate --top-level --whole-name lib/{soname}`."
-                )),
+                None => notes.push(unknown_soname_note(soname)),
             }
         }
         notes
@@ -507,6 +560,12 @@ impl<'a> Subject<'a> {
         };
         from_path.or_else(from_module)
     }
+}
+
+fn unknown_soname_note(soname: &str) -> String {
+    format!(
+        "No nixpkgs attribute is known for {soname}: find one with `nix-locate --top-level --whole-name lib/{soname}`."
+    )
 }
 
 /// Words for a value that is not known, in prose.

@@ -35,10 +35,30 @@ const SHELL_WORDS: &[&str] = &[
     "source", "set", "unset", "true", "false", "while", "case", "esac", "exit", "read",
 ];
 
+/// Lines that each end in a comment naming where they apply (`sudo apt-get install x   #
+/// Debian`) are alternatives: the snippet runs here when one of them does.
 pub fn check(snippet: &str, lang: SnippetLang, machine: &dyn Machine) -> Runnable {
+    let lines = shell_lines(snippet, lang);
+    let alternatives = lines.len() > 1 && lines.iter().all(|(_, commented)| *commented);
+    if !alternatives {
+        return check_lines(lines.into_iter().map(|(l, _)| l), machine);
+    }
+    let mut union = Runnable::default();
+    for (line, _) in lines {
+        let one = check_lines(std::iter::once(line), machine);
+        if one.ok() {
+            return one;
+        }
+        union.missing_commands.extend(one.missing_commands);
+        union.missing_paths.extend(one.missing_paths);
+    }
+    union
+}
+
+fn check_lines(lines: impl Iterator<Item = String>, machine: &dyn Machine) -> Runnable {
     let mut result = Runnable::default();
     let mut written: Vec<String> = Vec::new();
-    for line in shell_lines(snippet, lang) {
+    for line in lines {
         for segment in segments(&line) {
             let words = words(&segment);
             if let Some(program) = program_of(&words)
@@ -75,8 +95,9 @@ pub fn check(snippet: &str, lang: SnippetLang, machine: &dyn Machine) -> Runnabl
     result
 }
 
-/// The lines of a snippet that a shell runs, with `\` continuations joined.
-fn shell_lines(snippet: &str, lang: SnippetLang) -> Vec<String> {
+/// The lines of a snippet that a shell runs, with `\` continuations joined, and whether
+/// each ended in a comment.
+fn shell_lines(snippet: &str, lang: SnippetLang) -> Vec<(String, bool)> {
     let mut in_shell = lang == SnippetLang::Shell;
     let mut lines = Vec::new();
     let mut pending = String::new();
@@ -93,6 +114,7 @@ fn shell_lines(snippet: &str, lang: SnippetLang) -> Vec<String> {
         }
         // A trailing comment (`sudo apt-get install x   # Debian`) is not part of the command.
         let code = line.split(" # ").next().unwrap_or(line).trim_end();
+        let commented = code.len() < line.len();
         match code.strip_suffix('\\') {
             Some(head) => {
                 pending.push_str(head);
@@ -100,12 +122,12 @@ fn shell_lines(snippet: &str, lang: SnippetLang) -> Vec<String> {
             }
             None => {
                 pending.push_str(code);
-                lines.push(std::mem::take(&mut pending));
+                lines.push((std::mem::take(&mut pending), commented));
             }
         }
     }
     if !pending.is_empty() {
-        lines.push(pending);
+        lines.push((pending, false));
     }
     lines
 }
@@ -228,6 +250,17 @@ mod tests {
     }
 
     #[test]
+    fn commented_lines_are_alternatives() {
+        let snippet = "sudo apt-get install zlib1g   # Debian\nsudo patchelf x   # Other\n";
+        assert!(check(snippet, SnippetLang::Shell, &Here).ok());
+        let none = "sudo apt-get install zlib1g   # Debian\nsudo dnf install zlib   # Fedora\n";
+        assert_eq!(
+            check(none, SnippetLang::Shell, &Here).missing_commands,
+            ["apt-get", "dnf"]
+        );
+    }
+
+    #[test]
     fn quoted_assignments_are_one_word() {
         let snippet = "NIX_CONFIG='extra-experimental-features = nix-command flakes' nix run github:o/r -- --venv /nix/store/x\n";
         let r = check(snippet, SnippetLang::Shell, &Here);
@@ -236,7 +269,7 @@ mod tests {
 
     #[test]
     fn assignments_env_and_substitutions_are_seen_through() {
-        let snippet = "export LD_LIBRARY_PATH=\"$(nix build --no-link --print-out-paths nixpkgs#zlib)/lib\"\nenv -u LD_LIBRARY_PATH python3 -c \"import numpy\"\nsudo apt-get install zlib1g   # Debian\n";
+        let snippet = "export LD_LIBRARY_PATH=\"$(nix build --no-link --print-out-paths nixpkgs#zlib)/lib\"\nenv -u LD_LIBRARY_PATH python3 -c \"import numpy\"\nsudo apt-get install zlib1g\n";
         let r = check(snippet, SnippetLang::Shell, &Here);
         assert_eq!(r.missing_commands, ["apt-get"]);
         assert!(r.missing_paths.is_empty(), "{r:?}");
