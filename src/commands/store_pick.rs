@@ -100,10 +100,10 @@ fn choose(
         .collect();
     let mut candidates = Vec::new();
     for (soname, dirs) in &ranked {
-        let mut winner = None;
+        let mut winner: Option<PathBuf> = None;
         for dir in dirs {
-            let reason = match winner {
-                Some(_) => None,
+            let reason = match &winner {
+                Some(won) => Some(ranked_below(soname, dir, won, glibc_dir)),
                 None => disqualified(soname, dir, &chosen, verifier),
             };
             let is_winner = winner.is_none() && reason.is_none();
@@ -151,6 +151,19 @@ fn ranked(
         .collect();
     keyed.sort();
     keyed.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Why a copy after the chosen one was not tried.
+fn ranked_below(soname: &str, dir: &Path, won: &Path, glibc_dir: Option<&Path>) -> String {
+    let same = |d: &Path| {
+        glibc_dir
+            .is_some_and(|g| elf::read_summary(&d.join(soname)).is_ok_and(|s| built_against(&s, g)))
+    };
+    if same(won) && !same(dir) {
+        "not tried: built against another glibc than the interpreter's".into()
+    } else {
+        format!("not tried: {} was chosen before it", won.display())
+    }
 }
 
 /// Nix links a library against one glibc and records it in the RUNPATH.
