@@ -269,3 +269,65 @@ fn unknown_sonames_get_a_pointer_to_nix_locate() {
     let note = d.fixes[0].note.as_deref().unwrap();
     assert!(note.contains("nix-locate"), "{note}");
 }
+
+/// A machine where every program and path exists, and no GC root holds anything.
+struct Unrooted;
+
+impl pydoctor::rules::runnable::Machine for Unrooted {
+    fn has_command(&self, _: &str) -> bool {
+        true
+    }
+    fn path_exists(&self, _: &std::path::Path) -> bool {
+        true
+    }
+    fn is_rooted(&self, _: &std::path::Path) -> Option<bool> {
+        Some(false)
+    }
+}
+
+#[test]
+fn store_paths_no_gc_root_holds_are_pinned_by_the_fix_and_said_to_be_at_risk() {
+    let mut ev = evidence(
+        PythonKind::NixStore,
+        LoaderFlavor::NixGlibc,
+        true,
+        FhsLoaderKind::NixLd,
+    );
+    ev.environment.store_dir = Some("/nix/store".into());
+    ev.environment.source = pydoctor::evidence::EnvSource::Probed;
+    let verifier = DirsVerifier {
+        needed: Vec::new(),
+        seen: RefCell::new(Vec::new()),
+    };
+    let d = &Database::builtin().unwrap().diagnose(
+        &ev,
+        &FixContext::new(&store, &verifier).on_machine(&Unrooted),
+    )[0];
+    let f = d.fixes.iter().find(|f| f.id == "ld-library-path").unwrap();
+    let snippet = f.snippet.as_deref().unwrap();
+    assert!(
+        snippet.contains(
+            "nix-store --add-root /home/u/p/.venv/.gcroots/aaaa-gcc-14.3.0-lib --indirect --realise /nix/store/aaaa-gcc-14.3.0-lib"
+        ),
+        "{snippet}"
+    );
+    let note = f.note.as_deref().unwrap();
+    assert!(note.contains("nix-collect-garbage"), "{note}");
+    assert_eq!(f.checked, ["commands", "paths", "resolver"]);
+    // On this machine a destructive fix may be offered: the venv is recreated keeping its
+    // packages, and only after the list was saved and is not empty.
+    let uv = d.fixes.iter().find(|f| f.id == "uv-python").unwrap();
+    let recipe = uv.snippet.as_deref().unwrap();
+    assert!(
+        recipe.contains("> /home/u/p/.venv.requirements.txt"),
+        "{recipe}"
+    );
+    assert!(
+        recipe.contains("&& test -s /home/u/p/.venv.requirements.txt"),
+        "{recipe}"
+    );
+    assert!(
+        recipe.contains("&& uv venv --clear --managed-python"),
+        "{recipe}"
+    );
+}
