@@ -45,6 +45,8 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
     for module in &args.modules {
         probe::validate_module_name(module)?;
     }
+    // A bad `--rules` file is a usage error before anything runs, and the rules load once.
+    let database = Database::load(request)?;
     let interpreter = interpreter::discover(args.python.python.as_deref(), request)?;
     let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
 
@@ -63,6 +65,7 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
             &runs,
             environment,
             request,
+            &database,
         ));
     };
     let interpreter = match facts_run.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
@@ -89,7 +92,12 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
     for run in &runs {
         checked.add_module(run, &sys_path, context.as_ref(), request)?;
     }
-    Ok(checked.into_report(environment, context, &interpreter, args, &options, request))
+    let import = ImportRun {
+        interpreter: &interpreter,
+        args,
+        options: &options,
+    };
+    Ok(checked.into_report(environment, context, &import, request, &database))
 }
 
 /// One module's import, or for `--no-import` the interpreter's facts alone.
@@ -188,6 +196,7 @@ fn cannot_start_report(
     runs: &[ModuleRun],
     mut environment: Environment,
     request: &Request,
+    database: &Database,
 ) -> Report {
     environment.python = env::python_facts(interpreter, None, request, &request.store_dir());
     let fhs = environment
@@ -234,22 +243,27 @@ fn cannot_start_report(
     }
     diagnose_into_report(
         evidence,
-        request,
+        database,
         &FixContext::offline().on_machine(&LocalMachine::new(request)),
     )
 }
 
-fn diagnose_into_report(evidence: Evidence, request: &Request, context: &FixContext) -> Report {
-    let diagnoses = match Database::load(request) {
-        Ok(db) => db.diagnose(&evidence, context),
-        Err(_) => Vec::new(),
-    };
+fn diagnose_into_report(evidence: Evidence, database: &Database, context: &FixContext) -> Report {
+    let diagnoses = database.diagnose(&evidence, context);
     let mut report = Report::new(Command::Check, evidence.environment);
     report.failure = evidence.failure;
     report.findings = evidence.findings;
     report.diagnoses = diagnoses;
     report.settle_status();
     report
+}
+
+/// How the imports were run: what `--verify` needs to run them again.
+#[derive(Clone, Copy)]
+struct ImportRun<'a> {
+    interpreter: &'a Interpreter,
+    args: &'a CheckArgs,
+    options: &'a ProbeOptions,
 }
 
 /// What the modules' runs and the static resolution found, joined.
@@ -397,11 +411,15 @@ impl Checked {
         mut self,
         environment: Environment,
         context: Option<LoaderContext>,
-        interpreter: &Interpreter,
-        args: &CheckArgs,
-        options: &ProbeOptions,
+        import: &ImportRun,
         request: &Request,
+        database: &Database,
     ) -> Report {
+        let ImportRun {
+            interpreter,
+            args,
+            options,
+        } = *import;
         let evidence = Evidence {
             environment,
             failure: self.failure.take(),
@@ -431,14 +449,17 @@ impl Checked {
             &request.store_dir(),
             &evidence.findings,
             &verifier,
-            closure.as_deref(),
-            glibc_dir.as_deref(),
+            &store_pick::Hints {
+                closure: closure.as_deref(),
+                glibc_dir: glibc_dir.as_deref(),
+                tables: &database.tables,
+            },
         );
         let lookup = |soname: &str| pick.paths(soname);
         let note = pick.note();
         let mut report = diagnose_into_report(
             evidence,
-            request,
+            database,
             &FixContext::new(&lookup, &verifier)
                 .on_machine(&machine)
                 .with_store(&pick.candidates, note.as_deref()),

@@ -79,8 +79,11 @@ pub fn report_for_input(
         &request.store_dir(),
         &evidence.findings,
         &verifier,
-        None,
-        None,
+        &store_pick::Hints {
+            closure: None,
+            glibc_dir: None,
+            tables: &db.tables,
+        },
     );
     let lookup = |soname: &str| pick.paths(soname);
     let note = pick.note();

@@ -260,7 +260,16 @@ fn diagnose(
         preloaded: &[],
         import: None,
     };
-    let pick = store_pick::pick(&request.store_dir(), findings, &verifier, None, None);
+    let pick = store_pick::pick(
+        &request.store_dir(),
+        findings,
+        &verifier,
+        &store_pick::Hints {
+            closure: None,
+            glibc_dir: None,
+            tables: &database.tables,
+        },
+    );
     let store_paths = |soname: &str| pick.paths(soname);
     let note = pick.note();
     let machine = LocalMachine::new(request);

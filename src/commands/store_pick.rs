@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use super::resolution::{Verifier, missing_sonames};
 use crate::elf;
-use crate::env::store::{self, Budget, StoreLook};
+use crate::env::store::{self, Budget, StoreLook, Wanted};
 use crate::evidence::{CauseKind, Finding};
 use crate::outcome::StoreCandidate;
+use crate::rules::tables::Tables;
 
 /// The store look and the choice made from it.
 #[derive(Debug, Clone, Default)]
@@ -58,24 +59,45 @@ struct Rank {
     newest_first: std::cmp::Reverse<Vec<u64>>,
 }
 
+/// What ranks and narrows the look besides the store itself.
+pub struct Hints<'a> {
+    /// The interpreter's runtime closure (store entries), when `nix-store` can tell.
+    pub closure: Option<&'a [PathBuf]>,
+    /// The lib dir of the interpreter's glibc.
+    pub glibc_dir: Option<&'a Path>,
+    /// The nixpkgs table: which packages usually ship each soname.
+    pub tables: &'a Tables,
+}
+
 /// Look in the store for every missing soname of `findings` and pick one copy of each.
-/// `closure` is the interpreter's runtime closure (store entries) when known; `glibc_dir` the
-/// lib dir of the interpreter's glibc.
 pub fn pick(
     store_dir: &Path,
     findings: &[Finding],
     verifier: &Verifier,
-    closure: Option<&[PathBuf]>,
-    glibc_dir: Option<&Path>,
+    hints: &Hints,
 ) -> StorePick {
     let started = Instant::now();
     let sonames = missing_sonames(findings);
     if sonames.is_empty() {
         return StorePick::default();
     }
-    let wanted: Vec<&str> = sonames.iter().map(String::as_str).collect();
-    let look = store::find_libraries(store_dir, &wanted, Budget::default());
-    let mut pick = choose(&look, verifier, closure, glibc_dir);
+    let names: Vec<Vec<String>> = sonames
+        .iter()
+        .map(|s| {
+            hints
+                .tables
+                .nixpkgs(s)
+                .map(|e| e.store_names.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let wanted: Vec<Wanted> = sonames
+        .iter()
+        .zip(&names)
+        .map(|(soname, names)| Wanted { soname, names })
+        .collect();
+    let look = store::find_wanted(store_dir, &wanted, Budget::default());
+    let mut pick = choose(&look, verifier, hints.closure, hints.glibc_dir);
     pick.entries = look.entries;
     pick.cut_short = look.cut_short;
     pick.elapsed = started.elapsed();

@@ -45,17 +45,38 @@ pub fn find_library(store_dir: &Path, soname: &str, budget: Budget) -> Vec<PathB
         .unwrap_or_default()
 }
 
+/// One soname to look for, with the package names that usually ship it (`gcc`, `zlib`).
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    pub soname: &'a str,
+    /// Entries named `<hash>-<name>-…` for one of these are looked in first; when one of them
+    /// holds the soname, the rest of the store is not searched for it.
+    pub names: &'a [String],
+}
+
 /// For each soname, the lib dirs under `store_dir` that hold it, in store-name order (every
-/// soname is in the map, possibly with no dirs). Sonames with a `/` are ignored. Derivations
-/// (`*.drv`, a third of a real store) are not looked into.
+/// soname is in the map, possibly with no dirs). Sonames with a `/` are ignored. Entries that
+/// are not directories (`*.drv`, single-file paths: most of a real store) are never looked
+/// into, and their type comes from the directory listing itself.
 pub fn find_libraries(store_dir: &Path, sonames: &[&str], budget: Budget) -> StoreLook {
-    let wanted: Vec<&str> = sonames
+    let wanted: Vec<Wanted> = sonames
+        .iter()
+        .map(|&soname| Wanted { soname, names: &[] })
+        .collect();
+    find_wanted(store_dir, &wanted, budget)
+}
+
+pub fn find_wanted(store_dir: &Path, wanted: &[Wanted], budget: Budget) -> StoreLook {
+    let wanted: Vec<Wanted> = wanted
         .iter()
         .copied()
-        .filter(|s| !s.is_empty() && !s.contains('/'))
+        .filter(|w| !w.soname.is_empty() && !w.soname.contains('/'))
         .collect();
     let mut look = StoreLook {
-        found: wanted.iter().map(|s| (s.to_string(), Vec::new())).collect(),
+        found: wanted
+            .iter()
+            .map(|w| (w.soname.to_string(), Vec::new()))
+            .collect(),
         ..StoreLook::default()
     };
     if wanted.is_empty() {
@@ -66,40 +87,61 @@ pub fn find_libraries(store_dir: &Path, sonames: &[&str], budget: Budget) -> Sto
     let Ok(entries) = std::fs::read_dir(store_dir) else {
         return look;
     };
-    let mut names: Vec<PathBuf> = Vec::new();
+    let mut names: Vec<std::ffi::OsString> = Vec::new();
     for entry in entries.flatten() {
         if names.len() >= budget.max_entries || over() {
             look.cut_short = true;
             break;
         }
-        let name = entry.file_name();
-        if !name.as_encoded_bytes().ends_with(b".drv") {
-            names.push(entry.path());
+        // d_type from the listing; a symlinked entry (rare) is followed.
+        let is_dir = entry
+            .file_type()
+            .is_ok_and(|t| t.is_dir() || t.is_symlink());
+        if is_dir {
+            names.push(entry.file_name());
         }
     }
     look.entries = names.len();
     // Sorted so that answers do not depend on directory order.
     names.sort_unstable();
-    let hits: Vec<(usize, PathBuf)> = names
-        .par_iter()
-        .flat_map_iter(|entry| {
-            let lib = entry.join("lib");
-            // Most entries have no lib dir: one failed stat settles them.
-            let present = !over() && lib.is_dir();
-            wanted
-                .iter()
-                .enumerate()
-                .filter(move |(_, soname)| present && lib.join(soname).exists())
-                .map(move |(i, _)| (i, entry.join("lib")))
-        })
-        .collect();
-    look.cut_short |= over();
-    for (i, dir) in hits {
-        if let Some(dirs) = look.found.get_mut(wanted[i]) {
-            dirs.push(dir);
+    let holds = |name: &std::ffi::OsStr, soname: &str| {
+        store_dir.join(name).join("lib").join(soname).exists()
+    };
+    for w in &wanted {
+        let hinted: Vec<&std::ffi::OsString> = names
+            .iter()
+            .filter(|n| !w.names.is_empty() && package_name_is(n, w.names))
+            .collect();
+        let mut dirs: Vec<PathBuf> = hinted
+            .par_iter()
+            .filter(|n| holds(n, w.soname))
+            .map(|n| store_dir.join(n).join("lib"))
+            .collect();
+        if dirs.is_empty() {
+            dirs = names
+                .par_iter()
+                .filter(|n| !over() && holds(n, w.soname))
+                .map(|n| store_dir.join(n).join("lib"))
+                .collect();
+        }
+        if let Some(found) = look.found.get_mut(w.soname) {
+            *found = dirs;
         }
     }
+    look.cut_short |= over();
     look
+}
+
+/// `<hash>-gcc-13.2.0-lib` is a `gcc` entry; `<hash>-gccgo-…` is not.
+fn package_name_is(entry: &std::ffi::OsStr, names: &[String]) -> bool {
+    let entry = entry.to_string_lossy();
+    let Some((_, rest)) = entry.split_once('-') else {
+        return false;
+    };
+    names.iter().any(|n| {
+        rest.strip_prefix(n.as_str())
+            .is_some_and(|after| after.is_empty() || after.starts_with('-'))
+    })
 }
 
 /// The version in a store entry's name (`…-gcc-12.2.0-lib` → `[12, 2, 0]`): the first
@@ -140,6 +182,15 @@ mod tests {
             std::fs::write(store.join(pkg).join("lib").join(lib), "").unwrap();
         }
         std::fs::write(store.join("ddd-a-file.drv"), "").unwrap();
+        let hinted = find_wanted(
+            store,
+            &[Wanted {
+                soname: "libz.so.1",
+                names: &["zlib".to_string()],
+            }],
+            Budget::default(),
+        );
+        assert_eq!(hinted.found["libz.so.1"].len(), 2);
         let got = find_libraries(
             store,
             &["libz.so.1", "libstdc++.so.6", "libnope.so.1"],

@@ -58,6 +58,10 @@ pub struct NixpkgsEntry {
     /// Something the user must know (`libbz2.so.1.0 is not provided by bzip2 …`).
     #[serde(default)]
     pub note: Option<String>,
+    /// Package names of store entries that usually hold it (`gcc` for `<hash>-gcc-13.2.0-lib`):
+    /// looked in first, so that a 100,000-entry store is not searched entry by entry.
+    #[serde(default)]
+    pub store_names: Vec<String>,
 }
 
 impl NixpkgsEntry {
