@@ -28,6 +28,11 @@
 //! `PYDOCTOR_UPDATE_DOCS=1 cargo test --test docs_commands` rewrites the output of `exact` and
 //! `capture` blocks in place with what the binary prints.
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/skip.rs"]
+mod skip;
+
 #[path = "support/docwords.rs"]
 mod docwords;
 
@@ -52,10 +57,10 @@ fn nixlike_project() -> Option<PathBuf> {
                 .output()
                 .ok()?;
             if !out.status.success() {
-                eprintln!(
-                    "SKIPPED nixlike docs blocks: nix-like-venv.sh failed: {}",
+                skip::skip(format!(
+                    "nixlike docs blocks: nix-like-venv.sh failed: {}",
                     String::from_utf8_lossy(&out.stderr)
-                );
+                ));
                 return None;
             }
             Some(Path::new(SANDBOX).join("venvs"))
@@ -123,17 +128,17 @@ fn check_command(
     };
     let marker = &block.marker;
     let Some(ran) = run(&args, marker) else {
-        eprintln!("SKIPPED {place}: its context could not be built");
+        skip::skip(format!("{place}: its context could not be built"));
         return None;
     };
     let documented = normalise(&command.output.join("\n"));
     // A branch may document a command that lands with another branch (scan): say so loudly
     // rather than fail; once it is merged the block is checked like any other.
     if ran.code == 2 && ran.text.contains("is not implemented yet") {
-        eprintln!(
-            "SKIPPED {place}: `{}` is not implemented on this branch",
+        skip::skip(format!(
+            "{place}: `{}` is not implemented on this branch",
             command.text
-        );
+        ));
         return None;
     }
     match marker.exit {

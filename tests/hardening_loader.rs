@@ -4,6 +4,11 @@
 //! whole JSON on stdout and no panic. ELF files are built by gcc at test time; real `ldd` is
 //! the oracle where it has something to say.
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -386,7 +391,7 @@ fn an_unreadable_search_dir_is_skipped_like_the_loader_skips_it() {
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: cannot run as nobody with setpriv here");
+        skip::skip("cannot run as nobody with setpriv here");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -405,7 +410,7 @@ fn an_unreadable_search_dir_is_skipped_like_the_loader_skips_it() {
         .ancestors()
         .all(|p| p.as_os_str().is_empty() || is_world_searchable(p))
     {
-        eprintln!("SKIPPED: nobody cannot reach {}", bin.display());
+        skip::skip(format!("nobody cannot reach {}", bin.display()));
         return;
     }
     let run = ldd_as(Some(NOBODY), &[&root], &env);

@@ -174,6 +174,7 @@ fn redact(value: &mut Value, tree: &str) {
 
 fn filter_text(text: &str, tree: &str) -> String {
     let text = text.replace(tree, "[TREE]");
+    let text = text.replace(host_python().to_str().unwrap(), "[python]");
     let loader = Regex::new(r" by /\S+ \(glibc [0-9.]+\)").unwrap();
     let tried = Regex::new(r"(?m)^(\s+tried: ).*$").unwrap();
     let text = loader.replace_all(&text, " by [loader]");
