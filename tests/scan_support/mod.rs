@@ -20,10 +20,13 @@ pub fn cache_dir() -> PathBuf {
     host::cache_root().join("scan")
 }
 
-/// The host python the venvs are made with, or `python3` when none works (the tests that
-/// need one skip through `real_venv`).
+/// The python scans resolve for: an FHS one where there is one, else the host python, else
+/// `python3` (the tests that need one skip through `real_venv` or `fhs_python_or_skip`).
 pub fn host_python() -> PathBuf {
-    host::python()
+    host::all_pythons()
+        .iter()
+        .find(|p| p.fhs_loader)
+        .or_else(|| host::python())
         .map(|p| p.executable.clone())
         .unwrap_or_else(|| PathBuf::from("python3"))
 }

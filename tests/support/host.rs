@@ -155,21 +155,35 @@ pub fn fhs_python_or_skip() -> Option<&'static Python> {
     found
 }
 
-/// Every distinct CPython on `PATH` (`python3`, `python3.N`), the host first.
+/// Every distinct CPython on `PATH` (`python3`, `python3.N` in every dir of it, not just
+/// the first hit), the host first.
 pub fn all_pythons() -> &'static [Python] {
     static ALL: OnceLock<Vec<Python>> = OnceLock::new();
     ALL.get_or_init(|| {
         let mut found: Vec<Python> = python().into_iter().cloned().collect();
-        let names =
-            std::iter::once("python3".to_string()).chain((6..=20).map(|n| format!("python3.{n}")));
-        for name in names {
-            let Some(program) = on_path(&name) else {
-                continue;
-            };
-            if let Some(py) = describe(&program)
-                && !found.iter().any(|f| f.executable == py.executable)
-            {
-                found.push(py);
+        let names: Vec<String> = std::iter::once("python3".to_string())
+            .chain((6..=20).map(|n| format!("python3.{n}")))
+            .collect();
+        let dirs = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for dir in dirs {
+            for name in &names {
+                let program = dir.join(name);
+                if !is_executable(&program) {
+                    continue;
+                }
+                let Ok(real) = program.canonicalize() else {
+                    continue;
+                };
+                if found.iter().any(|f| f.executable == real) {
+                    continue;
+                }
+                if let Some(py) = describe(&program)
+                    && !found.iter().any(|f| f.executable == py.executable)
+                {
+                    found.push(py);
+                }
             }
         }
         found
