@@ -409,7 +409,12 @@ impl Checked {
             environment,
             failure: self.failure.take(),
             findings: std::mem::take(&mut self.findings),
-            module: self.first_module.clone(),
+            // The fixes name the module that failed, not the first one asked about.
+            module: self
+                .failing_modules
+                .first()
+                .or(self.first_module.as_ref())
+                .cloned(),
         };
         let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
         let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
