@@ -134,6 +134,10 @@ pub struct Report {
     /// Command-specific extras (the rule list for `rules`, the module for `check` …).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Inputs given that could not be used at all (a file that cannot be read, or is no ELF
+    /// file, beside others that could): said on stderr, and the exit code is 2.
+    #[serde(skip)]
+    pub input_errors: Vec<String>,
 }
 
 impl Report {
@@ -149,6 +153,16 @@ impl Report {
             diagnoses: Vec::new(),
             objects: None,
             extra: serde_json::Map::new(),
+            input_errors: Vec::new(),
+        }
+    }
+
+    /// The documented exit code: the status's, or 2 when an input could not be used.
+    pub fn exit_code(&self) -> i32 {
+        if self.input_errors.is_empty() {
+            self.status.exit_code()
+        } else {
+            2
         }
     }
 
