@@ -222,6 +222,7 @@ fn cannot_start_report(
         failure: None,
         findings,
         module: runs.first().map(|r| r.module().to_string()),
+        package: runs.first().map(|r| top_level(r.module())),
     };
     if let Ok(text) = text::analyse(&said, request) {
         for finding in text.findings {
@@ -410,6 +411,7 @@ impl Checked {
             failure: self.failure.take(),
             findings: std::mem::take(&mut self.findings),
             module: self.first_module.clone(),
+            package: self.first_module.as_deref().map(top_level),
         };
         let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
         let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
@@ -497,4 +499,9 @@ fn module_summary(
         "elf_files": elf_count,
         "resolve_ms": (resolve_ms * 10.0).round() / 10.0,
     })
+}
+
+/// The top-level package of a module (`numpy.linalg` → `numpy`).
+fn top_level(module: &str) -> String {
+    module.split('.').next().unwrap_or(module).to_string()
 }

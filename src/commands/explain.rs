@@ -205,6 +205,7 @@ fn evidence_of(text: &TextEvidence) -> Evidence {
         failure: text.main_failure().cloned(),
         findings: text.findings.clone(),
         module: None,
+        package: text.package.clone(),
     }
 }
 

@@ -251,6 +251,7 @@ fn diagnose(
         failure: None,
         findings: findings.to_vec(),
         module: None,
+        package: None,
     };
     let in_store = store_library_files(&request.store_dir(), findings);
     let store_paths = |soname: &str| in_store.get(soname).cloned().unwrap_or_default();

@@ -138,6 +138,7 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
         source: EnvSource::Probed,
         os: OsFacts {
             nixos: system::is_nixos(root),
+            ..OsFacts::default()
         },
         python: PythonFacts::default(),
         nix_ld: NixLdFacts {
@@ -205,6 +206,7 @@ pub fn python_facts(
         version,
         venv,
         base_prefix,
+        ..PythonFacts::default()
     }
 }
 

@@ -273,6 +273,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
         source: EnvSource::InferredFromText,
         os: OsFacts {
             nixos: example.nixos,
+            platform: example.platform,
+            ..OsFacts::default()
         },
         python: PythonFacts {
             executable: example.executable.clone(),
@@ -283,6 +285,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
             loader_flavor: example.loader_flavor,
             base_prefix: None,
             nix_attribute: None,
+            nix_app: example.nix_app.clone(),
+            venv_tool: example.venv_tool.clone(),
         },
         nix_ld: NixLdFacts {
             fhs_loader: example.fhs_loader.kind(),
@@ -321,6 +325,7 @@ pub fn example_evidence(example: &Example) -> Evidence {
         failure,
         findings,
         module: example.module.clone(),
+        package: example.module.clone(),
     }
 }
 

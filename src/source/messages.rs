@@ -22,7 +22,7 @@ const PASTE_FILE: &str = "rules/tables/paste.toml";
 pub const CAPTURES: [&str; 4] = ["library", "required_by", "provider", "program"];
 
 /// Facts about the machine that a message proves.
-pub const IMPLIES: [&str; 2] = ["nixos", "musl"];
+pub const IMPLIES: [&str; 4] = ["nixos", "musl", "windows", "macos"];
 
 // ---- file shapes ------------------------------------------------------------------------
 

@@ -12,4 +12,5 @@ pub mod paste;
 pub mod probe;
 pub mod text;
 pub mod text_evidence;
+pub mod text_package;
 pub mod traceback;

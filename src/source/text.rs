@@ -7,6 +7,7 @@
 use super::messages::Tables;
 use super::paste;
 use super::text_evidence::{self, push_unique};
+use super::text_package;
 use super::traceback;
 use crate::error::Result;
 use crate::evidence::{ChainLink, Environment, Failure, Finding};
@@ -24,6 +25,8 @@ pub struct TextEvidence {
     pub findings: Vec<Finding>,
     /// Marked `EnvSource::InferredFromText`.
     pub environment: Environment,
+    /// The Python package the failure is in, when the text tells it (see `text_package`).
+    pub package: Option<String>,
 }
 
 impl TextEvidence {
@@ -73,11 +76,15 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
     let paths = text_evidence::paths_in(&lines);
     let store_dir = request.store_dir().display().to_string();
     let environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
-    Ok(TextEvidence {
+    let mut evidence = TextEvidence {
         failures,
         findings,
         environment,
-    })
+        package: None,
+    };
+    evidence.package =
+        text_package::package_of(&lines, evidence.main_failure(), &evidence.findings, tables);
+    Ok(evidence)
 }
 
 /// Evidence from a chain already in hand (the probe's structured record of an import):

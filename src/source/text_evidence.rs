@@ -15,7 +15,7 @@ use super::paste::truncate_at_char;
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
 use crate::evidence::{
     CauseKind, ChainLink, EnvSource, Environment, Failure, Finding, FindingSource, LoaderFlavor,
-    Misleading, PythonKind,
+    Misleading, Platform, PythonKind,
 };
 
 /// How much of one wrapper link's text its regexes look at.
@@ -28,55 +28,156 @@ const MAX_PATTERN_LINE: usize = 4096;
 pub struct Implied {
     pub nixos: bool,
     pub musl: bool,
+    /// A Windows or macOS loader message was seen.
+    pub platform: Option<Platform>,
 }
 
+impl Implied {
+    fn record(&mut self, pattern: &LoaderPattern) {
+        for fact in &pattern.implies {
+            match fact.as_str() {
+                "nixos" => self.nixos = true,
+                "musl" => self.musl = true,
+                other => self.platform = self.platform.or(Platform::parse(other)),
+            }
+        }
+    }
+}
+
+/// Lines at least this long that end without a space were most likely cut by the terminal's
+/// width, in the middle of a word: their continuation is glued on without a space.
+const TERMINAL_WRAP: usize = 79;
+
 /// Every finding the loader/Python patterns give for `lines`, deduplicated, in order.
+///
+/// A message wrapped onto the next line (terminal width, e-mail, Markdown) is read whole: each
+/// line is also tried joined with the next one, and the join wins when it tells more (a
+/// `required by` or a provider the line alone lacks); the continuation is then consumed.
 pub fn scan_findings(lines: &[String], tables: &Tables) -> (Vec<Finding>, Implied) {
     let mut findings: Vec<Finding> = Vec::new();
     let mut implied = Implied::default();
-    for line in lines {
+    let mut consumed = false;
+    for (index, line) in lines.iter().enumerate() {
+        if std::mem::take(&mut consumed) {
+            continue;
+        }
         let line = truncate_at_char(line, MAX_PATTERN_LINE);
         if line.trim().is_empty() {
             continue;
         }
-        let matches = tables.pattern_set.matches(line);
-        // File order is priority: the first pattern that matches speaks for the line.
-        let Some(index) = matches.iter().next() else {
+        let alone = match_line(line, tables);
+        let joined = lines
+            .get(index + 1)
+            .and_then(|next| best_join(line, next, tables));
+        let found = match (alone, joined) {
+            (Some(a), Some(j)) if told(&j.1) > told(&a.1) => {
+                consumed = true;
+                Some(j)
+            }
+            (None, Some(j)) if j.2 => {
+                consumed = true;
+                Some(j)
+            }
+            (alone, _) => alone.map(|(p, f)| (p, f, false)),
+        };
+        let Some((pattern, finding, _)) = found else {
             continue;
         };
-        let pattern = &tables.patterns[index];
-        let Some(finding) = finding_from(pattern, line) else {
-            continue;
-        };
-        implied.nixos |= pattern.implies.iter().any(|i| i == "nixos");
-        implied.musl |= pattern.implies.iter().any(|i| i == "musl");
+        implied.record(pattern);
         push_unique(&mut findings, finding);
     }
     (findings, implied)
 }
 
-/// Add a finding unless one with the same kind, library and files is already there.
+type Matched<'t> = (&'t LoaderPattern, Finding);
+
+/// The first pattern (file order is priority) that matches the line, and its finding.
+fn match_line<'t>(line: &str, tables: &'t Tables) -> Option<Matched<'t>> {
+    let index = tables.pattern_set.matches(line).iter().next()?;
+    let pattern = &tables.patterns[index];
+    finding_from(pattern, line).map(|f| (pattern, f))
+}
+
+/// `line` and `next` read as one, glued the way the wrap most likely cut them. The flag says
+/// whether the match needs both lines (it is not in `next` alone).
+fn best_join<'t>(
+    line: &str,
+    next: &str,
+    tables: &'t Tables,
+) -> Option<(&'t LoaderPattern, Finding, bool)> {
+    let next = truncate_at_char(next, MAX_PATTERN_LINE);
+    if next.trim().is_empty() {
+        return None;
+    }
+    let cut_mid_word = line.chars().count() >= TERMINAL_WRAP && !line.ends_with(' ');
+    let glued = format!("{}{}", line, next.trim_start());
+    let spaced = format!("{} {}", line.trim_end(), next.trim_start());
+    let tries = if cut_mid_word {
+        [glued, spaced]
+    } else {
+        [spaced, glued]
+    };
+    let (pattern, finding) = tries
+        .iter()
+        .filter_map(|joined| match_line(joined, tables))
+        .max_by_key(|(_, f)| told(f))?;
+    let in_next_alone = match_line(next, tables).is_some_and(|(_, f)| told(&f) >= told(&finding));
+    Some((pattern, finding, !in_next_alone))
+}
+
+/// How much a finding tells: its library, the file that needs it, the provider.
+fn told(finding: &Finding) -> usize {
+    [&finding.library, &finding.required_by, &finding.provider]
+        .iter()
+        .filter(|v| v.is_some())
+        .count()
+}
+
+/// Add a finding unless one with the same kind and library is already there and agrees with
+/// it; the parts one of them lacks are taken from the other (a message quoted twice, once cut).
 pub fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
-    let same = |f: &Finding| {
+    let agrees = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
+    let same = findings.iter_mut().find(|f| {
         f.kind == finding.kind
             && f.library == finding.library
-            && f.required_by == finding.required_by
-            && f.provider == finding.provider
-    };
-    if !findings.iter().any(same) {
-        findings.push(finding);
+            && agrees(&f.required_by, &finding.required_by)
+            && agrees(&f.provider, &finding.provider)
+    });
+    match same {
+        Some(existing) => {
+            if told(&finding) > told(existing) {
+                existing.detail = finding.detail.clone();
+            }
+            existing.required_by = existing.required_by.take().or(finding.required_by);
+            existing.provider = existing.provider.take().or(finding.provider);
+        }
+        None => findings.push(finding),
+    }
+}
+
+/// What a detail template says where the text lacks a capture.
+fn absent_capture(name: &str) -> &'static str {
+    match name {
+        "required_by" => "a module",
+        "provider" => "the library that was found",
+        "program" => "a program",
+        _ => "a library",
     }
 }
 
 fn finding_from(pattern: &LoaderPattern, line: &str) -> Option<Finding> {
     let caps = pattern.regex.captures(line)?;
-    let get = |name: &str| caps.name(name).map(|m| clean_capture(m.as_str()));
+    let get = |name: &str| {
+        caps.name(name)
+            .map(|m| clean_capture(m.as_str()))
+            .filter(|v| !v.is_empty())
+    };
     let library = get("library");
     let required_by = get("required_by").or_else(|| get("program"));
     let provider = get("provider");
     let mut detail = pattern.detail.clone();
     for name in super::messages::CAPTURES {
-        let value = get(name).unwrap_or_else(|| "?".to_string());
+        let value = get(name).unwrap_or_else(|| absent_capture(name).to_string());
         detail = detail.replace(&format!("{{{name}}}"), &value);
     }
     let mut finding = Finding::new(pattern.kind, FindingSource::Text, detail);
