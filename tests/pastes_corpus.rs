@@ -110,6 +110,7 @@ fn explain(case: &Path) -> Answer {
         &corpus(),
     );
     let doc = run.json();
+    assert!(doc.get("error").is_none(), "{path}: {}", doc["error"]);
     let diagnoses = doc["diagnoses"].as_array().cloned().unwrap_or_default();
     let field = |d: &Value, name: &str| d[name].as_str().unwrap_or_default().to_string();
     Answer {

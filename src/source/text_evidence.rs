@@ -110,7 +110,7 @@ fn best_join<'t>(
         return None;
     }
     let cut_mid_word = line.chars().count() >= TERMINAL_WRAP && !line.ends_with(' ');
-    let glued = format!("{}{}", line, next.trim_start());
+    let glued = format!("{}{}", line.trim_end(), next.trim_start());
     let spaced = format!("{} {}", line.trim_end(), next.trim_start());
     let tries = if cut_mid_word {
         [glued, spaced]
