@@ -5,6 +5,7 @@
 //! tables they apply live in `rules/tables/` and are loaded by `messages`. `probe` runs the
 //! import in the target interpreter.
 
+pub mod clues;
 pub mod input;
 pub mod messages;
 pub mod package;

@@ -4,6 +4,7 @@
 //! wrappers, scan for loader messages, infer the environment. Used by `explain`, `check -`,
 //! and by `check` on the output of the import it ran.
 
+use super::clues;
 use super::messages::Tables;
 use super::paste;
 use super::text_evidence::{self, push_unique};
@@ -82,6 +83,8 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
         environment,
         package: None,
     };
+    let main = evidence.main_failure().cloned();
+    clues::weigh(&lines, main.as_ref(), &mut evidence.findings, tables);
     evidence.package =
         text_package::package_of(&lines, evidence.main_failure(), &evidence.findings, tables);
     Ok(evidence)
