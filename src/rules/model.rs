@@ -272,4 +272,5 @@ pub const FIX_IDS: &[&str] = &[
     "activate-venv",
     "glibc-tunable",
     "clear-execstack",
+    "platform-runtime",
 ];

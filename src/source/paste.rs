@@ -21,8 +21,37 @@ pub fn clean(text: &str, rules: &PasteRules) -> Vec<String> {
     let cr_only = !text.contains('\n') && text.contains('\r');
     let separator = if cr_only { '\r' } else { '\n' };
     text.split(separator)
+        .flat_map(unflatten)
         .map(|raw| clean_line(raw, rules))
         .collect()
+}
+
+/// A message flattened onto one line by `repr()` or a JSON log (`…dependencies:\nnumpy: …`)
+/// is split back at its literal `\n`s: at least two of them, so that one Windows path with a
+/// `\n` in it (`C:\new`) is left alone, and never at `\\n` (an escaped backslash).
+fn unflatten(raw: &str) -> Vec<&str> {
+    let literal_newlines = raw
+        .match_indices("\\n")
+        .filter(|(at, _)| !escaped(raw, *at))
+        .count();
+    if literal_newlines < 2 {
+        return vec![raw];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, _) in raw.match_indices("\\n") {
+        if at >= start && !escaped(raw, at) {
+            parts.push(&raw[start..at]);
+            start = at + 2;
+        }
+    }
+    parts.push(&raw[start..]);
+    parts
+}
+
+/// True when the backslash at `at` is itself escaped by the one before it.
+fn escaped(raw: &str, at: usize) -> bool {
+    raw[..at].ends_with('\\')
 }
 
 /// One raw line to what the user saw.
@@ -287,6 +316,17 @@ mod tests {
             clean_line(r"C:\Users\x\site-packages", rules()),
             r"C:\Users\x\site-packages"
         );
+    }
+
+    #[test]
+    fn a_message_flattened_by_repr_is_split_at_its_literal_newlines() {
+        let lines = clean(
+            "ImportError('Unable to import required dependencies:\\nnumpy: x\\npytz: y')",
+            rules(),
+        );
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1], "numpy: x");
+        assert_eq!(clean(r"C:\new\x and C:\\nope\\nah", rules()).len(), 1);
     }
 
     #[test]

@@ -159,13 +159,28 @@ mod tests {
     }
 
     #[test]
-    fn a_source_tree_message_alone_is_a_genuine_but_doubtful_finding() {
+    fn a_source_tree_message_alone_puts_a_hidden_library_failure_before_the_source_tree() {
+        use crate::evidence::CauseKind;
         let text = "ImportError: Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch\n";
         let evidence = analyse(text, &Request::default()).unwrap();
+        let kinds: Vec<CauseKind> = evidence.findings.iter().map(|f| f.kind).collect();
         assert_eq!(
-            evidence.findings[0].kind,
-            crate::evidence::CauseKind::SourceTreeShadowing
+            kinds,
+            [
+                CauseKind::MissingSharedLibrary,
+                CauseKind::SourceTreeShadowing
+            ]
         );
         assert!(evidence.failures[0].misleading[0].root_missing);
+        assert_eq!(evidence.package.as_deref(), Some("numpy"));
+    }
+
+    #[test]
+    fn frames_in_a_checkout_make_the_source_tree_the_cause() {
+        use crate::evidence::CauseKind;
+        let text = "Traceback (most recent call last):\n  File \"/home/u/src/scipy/scipy/__init__.py\", line 121, in <module>\n    from scipy.__config__ import show\nModuleNotFoundError: No module named 'scipy.__config__'\n";
+        let evidence = analyse(text, &Request::default()).unwrap();
+        assert_eq!(evidence.findings[0].kind, CauseKind::SourceTreeShadowing);
+        assert_eq!(evidence.findings[0].library.as_deref(), Some("scipy"));
     }
 }

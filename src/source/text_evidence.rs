@@ -278,16 +278,21 @@ pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, V
                 root_missing: false,
             },
             (None, None, None) => {
-                if let Some(kind) = wrapper.genuine_kind
+                // pandas < 2 quotes numpy's own wrapper: that one's genuine cause applies.
+                let genuine = std::iter::once(wrapper)
+                    .chain(quoted_wrapper(link, wrapper, tables))
+                    .find(|w| w.genuine_kind.is_some());
+                if let Some(genuine) = genuine
+                    && let Some(kind) = genuine.genuine_kind
                     && std::ptr::eq(link, &chain[0])
                 {
                     let detail = format!(
                         "{} (only this message is in the text: {})",
-                        wrapper.explanation,
+                        genuine.explanation,
                         first_line(link)
                     );
                     let mut finding = Finding::new(kind, FindingSource::Text, detail);
-                    finding.library = genuine_library(kind, &wrapper.package);
+                    finding.library = genuine_library(kind, &genuine.package);
                     findings.push(finding);
                 }
                 Misleading {
@@ -310,6 +315,19 @@ pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, V
     (failure, findings)
 }
 
+/// The wrapper whose message `wrapper` quotes as its cause (pandas quoting numpy's).
+fn quoted_wrapper<'t>(
+    link: &ChainLink,
+    wrapper: &Wrapper,
+    tables: &'t Tables,
+) -> Option<&'t Wrapper> {
+    let text = link_text(link);
+    let caps = wrapper.original.as_ref()?.captures(&text)?;
+    // The quoted message goes on past its first line.
+    let cause = &text[caps.name("cause")?.start()..];
+    tables.wrappers.iter().find(|w| w.regex.is_match(cause))
+}
+
 /// The module a genuine source-tree message is about.
 fn genuine_library(kind: CauseKind, package: &str) -> Option<String> {
     (kind == CauseKind::SourceTreeShadowing).then(|| package.to_string())
@@ -321,9 +339,12 @@ fn quoted_cause(chain: &[ChainLink], tables: &Tables) -> Option<String> {
         let text = link_text(link);
         tables.wrappers.iter().find_map(|w| {
             let caps = w.original.as_ref()?.captures(&text)?;
-            let cause = caps.name("cause")?.as_str().trim();
-            // A quoted cause that is itself only a wrapper hides as much as the wrapper.
-            let is_wrapper = tables.wrappers.iter().any(|o| o.regex.is_match(cause));
+            let found = caps.name("cause")?;
+            let cause = found.as_str().trim();
+            // A quoted cause that is itself only a wrapper hides as much as the wrapper (its
+            // message may go on past the quoted line).
+            let rest = &text[found.start()..];
+            let is_wrapper = tables.wrappers.iter().any(|o| o.regex.is_match(rest));
             (!cause.is_empty() && !is_wrapper).then(|| cause.to_string())
         })
     })
@@ -410,6 +431,7 @@ pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -
     if implied.nixos || paths.iter().any(|p| p.starts_with("/run/current-system/")) {
         env.os.nixos = Some(true);
     }
+    env.os.platform = implied.platform;
     env
 }
 

@@ -241,6 +241,8 @@ impl Parser<'_> {
         if trimmed.is_empty() {
             return;
         }
+        let repr = repr_exception(trimmed);
+        let trimmed = repr.as_deref().unwrap_or(trimmed);
         if !is_end(line, self.rules) && looks_like_exception_line(trimmed) {
             // A bare exception line: only the last line was pasted, or a chain link with
             // its traceback cut away.
@@ -328,6 +330,18 @@ fn parse_frame(line: &str, rules: &PasteRules) -> Option<Frame> {
         line: caps.name("line").and_then(|m| m.as_str().parse().ok()),
         function: caps.name("func").map(|m| m.as_str().to_string()),
     })
+}
+
+/// `… ImportError('message` as `repr()` of an exception writes it in a log line, read as
+/// `ImportError: message`.
+fn repr_exception(trimmed: &str) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#"(?-u:\b)(?P<type>[A-Z]\w*(?:Error|Exception))\(['"](?P<msg>.*)$"#)
+            .expect("static regex")
+    });
+    let caps = re.captures(trimmed)?;
+    Some(format!("{}: {}", &caps["type"], &caps["msg"]))
 }
 
 /// A line that reads as `SomeError: message` on its own, outside any traceback. Stricter than
