@@ -12,6 +12,7 @@ pub mod package;
 pub mod paste;
 pub mod probe;
 pub mod text;
+pub mod text_env;
 pub mod text_evidence;
 pub mod text_package;
 pub mod traceback;

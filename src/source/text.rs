@@ -7,6 +7,7 @@
 use super::clues;
 use super::messages::Tables;
 use super::paste;
+use super::text_env;
 use super::text_evidence::{self, push_unique};
 use super::text_package;
 use super::traceback;
@@ -76,7 +77,8 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
     }
     let paths = text_evidence::paths_in(&lines);
     let store_dir = request.store_dir().display().to_string();
-    let environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
+    let mut environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
+    text_env::add_hints(&lines, &paths, &mut environment, &store_dir);
     let mut evidence = TextEvidence {
         failures,
         findings,
