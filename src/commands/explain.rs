@@ -276,6 +276,13 @@ fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
             "stopped_early": input.stopped_early,
         }),
     );
+    if let Some(package) = &text.package {
+        // What the fixes' {package} stands for, read from the text (import line, frames,
+        // file names).
+        report
+            .extra
+            .insert("package".into(), Value::String(package.clone()));
+    }
     if text.failures.len() > 1
         && let Ok(all) = serde_json::to_value(&text.failures)
     {

@@ -101,7 +101,7 @@ fn decode_markup(line: &str) -> String {
 
 /// An HTML entity at the start of `s`: its text and its length.
 fn entity(s: &str) -> Option<(String, usize)> {
-    let end = s[..s.len().min(12)].find(';')?;
+    let end = truncate_at_char(s, 12).find(';')?;
     let name = &s[1..end];
     let text = match name {
         "lt" => "<".to_string(),
