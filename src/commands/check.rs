@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::fix::FixedVenv;
 use super::resolution::{
     ImportCheck, Verifier, files_with_missing, resolve_all, store_library_files,
 };
@@ -41,6 +42,22 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
             .map_err(|e| Error::io("<stdin>", e))?;
         return super::explain::report_for_input(&input, request, Command::Check, true);
     }
+    Ok(diagnose(args, request)?.report)
+}
+
+/// What a check learnt beyond its report, for a command that acts on the diagnosis (`fix`).
+pub struct CheckRun {
+    pub report: Report,
+    pub interpreter: Interpreter,
+    pub options: ProbeOptions,
+    /// The interpreter's site-packages directories, as it reported them (empty when it did
+    /// not start).
+    pub site_packages: Vec<String>,
+}
+
+/// The check pipeline on the modules of `args` (not `check -`): probe, loader context,
+/// resolution, diagnosis.
+pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     // Refuse anything that is not a module name before anything runs.
     for module in &args.modules {
         probe::validate_module_name(module)?;
@@ -58,12 +75,13 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
     let mut environment = env::machine_facts(request, Path::new("/"));
 
     let Some(facts_run) = runs.iter().find_map(|r| r.result()) else {
-        return Ok(cannot_start_report(
-            &interpreter,
-            &runs,
-            environment,
-            request,
-        ));
+        let report = cannot_start_report(&interpreter, &runs, environment, request);
+        return Ok(CheckRun {
+            report,
+            interpreter,
+            options,
+            site_packages: Vec::new(),
+        });
     };
     let interpreter = match facts_run.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
         Some(exe) => interpreter.clone().with_running_executable(exe),
@@ -85,11 +103,31 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
         .map(|f| f.path.clone())
         .unwrap_or_default();
 
-    let mut checked = Checked::default();
+    // A venv that `pydoctor fix` fixed loads its libraries at start-up: resolve as it runs.
+    let fixed = FixedVenv::find(environment.python.venv.as_deref());
+    let mut checked = Checked {
+        fixed_libraries: fixed.as_ref().map(FixedVenv::loadable).unwrap_or_default(),
+        ..Checked::default()
+    };
     for run in &runs {
         checked.add_module(run, &sys_path, context.as_ref(), request)?;
     }
-    Ok(checked.into_report(environment, context, &interpreter, args, &options, request))
+    let mut report =
+        checked.into_report(environment, context, &interpreter, args, &options, request);
+    if let Some(fixed) = fixed {
+        fixed.annotate(&mut report);
+    }
+    let site_packages = facts_run
+        .facts
+        .as_ref()
+        .map(|f| f.site_packages.clone())
+        .unwrap_or_default();
+    Ok(CheckRun {
+        report,
+        interpreter,
+        options,
+        site_packages,
+    })
 }
 
 /// One module's import, or for `--no-import` the interpreter's facts alone.
@@ -268,6 +306,8 @@ struct Checked {
     notes: Vec<String>,
     first_module: Option<String>,
     failing_modules: Vec<String>,
+    /// Libraries a `pydoctor fix` preload loads at start-up (already loaded for every module).
+    fixed_libraries: Vec<PathBuf>,
 }
 
 impl Checked {
@@ -305,9 +345,10 @@ impl Checked {
         let started = Instant::now();
         let mut elf_findings = match context {
             Some(ctx) => {
-                let observed: Vec<PathBuf> = failed
+                let mut observed: Vec<PathBuf> = failed
                     .map(|r| r.loaded_objects.iter().map(PathBuf::from).collect())
                     .unwrap_or_default();
+                observed.extend(self.fixed_libraries.iter().cloned());
                 self.preloaded.extend_from_slice(&observed);
                 let objects = resolve_all(ctx.clone().with_preloaded(observed), &elf_files);
                 self.broken_files.extend(files_with_missing(&objects));

@@ -1,0 +1,123 @@
+//! Whether a diagnosis has a contained fix, and which library files it loads.
+//!
+//! Contained means: every library the loader misses sits as a file on this machine (in the
+//! store), and the rules' own search-path fix (`ld-library-path`) was verified by re-resolving
+//! with those libraries. Anything else (nix-ld, a distribution package, a different python)
+//! changes the system or the user's configuration, which `fix` never does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::evidence::{CauseKind, Finding};
+use crate::fix::manifest::Library;
+use crate::outcome::{Diagnosis, Verification};
+use crate::rules::tables::Tables;
+
+/// The rules' fix whose effect a preload reproduces: the same libraries, found without a search.
+const SEARCH_PATH_FIX: &str = "ld-library-path";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Load these libraries at start-up.
+    Contained(Vec<Library>),
+    /// No contained fix: why, in one sentence.
+    CannotApply(String),
+}
+
+/// Decide from the diagnosis. `store_files` holds, per missing soname, its files in the store
+/// in the order the rules' fixes use them (the first is the one shown).
+pub fn plan(
+    diagnoses: &[Diagnosis],
+    findings: &[Finding],
+    store_files: &BTreeMap<String, Vec<PathBuf>>,
+    store_dir: &Path,
+    tables: &Tables,
+) -> Verdict {
+    let search_fix = diagnoses
+        .iter()
+        .flat_map(|d| &d.fixes)
+        .find(|f| f.id == SEARCH_PATH_FIX && f.verified == Verification::Verified);
+    if search_fix.is_none() {
+        let shown = diagnoses
+            .first()
+            .and_then(|d| d.fixes.first())
+            .map(|f| format!(" (the fix for it: {})", f.title))
+            .unwrap_or_default();
+        return Verdict::CannotApply(format!(
+            "no library file on this machine provides what is missing; the fix changes the \
+             system or your configuration, which pydoctor fix does not touch{shown}"
+        ));
+    }
+    let mut libraries = Vec::new();
+    for soname in missing_sonames(findings, tables) {
+        let Some(file) = store_files.get(&soname).and_then(|f| f.first()) else {
+            return Verdict::CannotApply(format!(
+                "{soname} is not in the store at {}",
+                store_dir.display()
+            ));
+        };
+        libraries.push(Library {
+            soname,
+            path: file.to_string_lossy().into_owned(),
+            store_path: store_entry(file, store_dir).map(|p| p.to_string_lossy().into_owned()),
+        });
+    }
+    if libraries.is_empty() {
+        return Verdict::CannotApply("no missing library to load".into());
+    }
+    Verdict::Contained(libraries)
+}
+
+/// Sonames that non-latent findings say are missing, glibc's own left out (the loader always
+/// has them), sorted and distinct.
+fn missing_sonames(findings: &[Finding], tables: &Tables) -> Vec<String> {
+    let mut sonames: Vec<String> = findings
+        .iter()
+        .filter(|f| f.kind == CauseKind::MissingSharedLibrary && !f.latent)
+        .filter_map(|f| f.library.clone())
+        .filter(|s| !tables.nixpkgs(s).is_some_and(|e| e.glibc))
+        .collect();
+    sonames.sort();
+    sonames.dedup();
+    sonames
+}
+
+/// `/nix/store/<hash>-zlib-1.3.1/lib/libz.so.1` → `/nix/store/<hash>-zlib-1.3.1`.
+pub fn store_entry(file: &Path, store_dir: &Path) -> Option<PathBuf> {
+    let rest = file.strip_prefix(store_dir).ok()?;
+    let first = rest.components().next()?;
+    Some(store_dir.join(first))
+}
+
+/// nixpkgs attributes for the libraries, for the declarative equivalent (`stdenv.cc.cc.lib
+/// zlib`); a soname the table does not know is left out.
+pub fn nix_attrs(libraries: &[Library], tables: &Tables) -> Vec<String> {
+    let mut attrs: Vec<String> = Vec::new();
+    for attr in libraries
+        .iter()
+        .filter_map(|l| tables.nixpkgs(&l.soname))
+        .filter_map(|e| e.attr.clone())
+    {
+        if !attrs.contains(&attr) {
+            attrs.push(attr);
+        }
+    }
+    attrs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_file_belongs_to_its_top_level_entry() {
+        assert_eq!(
+            store_entry(Path::new("/s/abc-zlib/lib/libz.so.1"), Path::new("/s")),
+            Some(PathBuf::from("/s/abc-zlib"))
+        );
+        assert_eq!(
+            store_entry(Path::new("/usr/lib/libz.so.1"), Path::new("/s")),
+            None
+        );
+    }
+}
