@@ -36,31 +36,43 @@ pub fn plan(
     let search_fix = diagnoses
         .iter()
         .flat_map(|d| &d.fixes)
-        .find(|f| f.id == SEARCH_PATH_FIX && f.verified == Verification::Verified);
-    if search_fix.is_none() {
+        .find(|f| f.id == SEARCH_PATH_FIX);
+    let Some(search_fix) = search_fix else {
         let shown = diagnoses
             .first()
             .and_then(|d| d.fixes.first())
             .map(|f| format!(" (the fix for it: {})", f.title))
             .unwrap_or_default();
         return Verdict::CannotApply(format!(
-            "no library file on this machine provides what is missing; the fix changes the \
-             system or your configuration, which pydoctor fix does not touch{shown}"
+            "the fix for this set-up changes the system or your configuration, which pydoctor \
+             fix does not touch{shown}"
+        ));
+    };
+    let mut libraries = Vec::new();
+    let mut absent = Vec::new();
+    for soname in missing_sonames(findings, tables) {
+        match store_files.get(&soname).and_then(|f| f.first()) {
+            Some(file) => libraries.push(Library {
+                soname,
+                path: file.to_string_lossy().into_owned(),
+                store_path: store_entry(file, store_dir).map(|p| p.to_string_lossy().into_owned()),
+            }),
+            None => absent.push(soname),
+        }
+    }
+    if !absent.is_empty() {
+        return Verdict::CannotApply(format!(
+            "no file in the store at {1} provides {0}",
+            absent.join(" and "),
+            store_dir.display()
         ));
     }
-    let mut libraries = Vec::new();
-    for soname in missing_sonames(findings, tables) {
-        let Some(file) = store_files.get(&soname).and_then(|f| f.first()) else {
-            return Verdict::CannotApply(format!(
-                "{soname} is not in the store at {}",
-                store_dir.display()
-            ));
-        };
-        libraries.push(Library {
-            soname,
-            path: file.to_string_lossy().into_owned(),
-            store_path: store_entry(file, store_dir).map(|p| p.to_string_lossy().into_owned()),
-        });
+    if search_fix.verified != Verification::Verified {
+        return Verdict::CannotApply(
+            "with the libraries of the store, the loader would still miss some: a preload \
+             would not be enough"
+                .into(),
+        );
     }
     if libraries.is_empty() {
         return Verdict::CannotApply("no missing library to load".into());

@@ -80,18 +80,23 @@ def _preload():
     for _ in range(2):
         pending = [p for p in pending if not _load(p)]
     if pending:
-        import sys
-
         sys.stderr.write(
             "pydoctor fix: cannot load %s (gone?); imports that need it will fail; "
             "run `pydoctor check`\n" % ", ".join(pending)
         )
 
 
-try:
-    _preload()
-except BaseException:
-    pass
+# Once per process: site runs a venv's .pth files twice on some Pythons (3.11 adds the venv's
+# site-packages both for the venv and for its prefixes).
+import sys
+
+if "_pydoctor_fix" not in sys.modules:
+    sys.modules["_pydoctor_fix"] = _marker = type(sys)("_pydoctor_fix")
+    _marker.LIBRARIES = LIBRARIES
+    try:
+        _preload()
+    except BaseException:
+        pass
 "#
     )
 }

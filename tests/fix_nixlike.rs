@@ -1,0 +1,390 @@
+//! `pydoctor fix` end to end on the Nix-like python, with a pip venv and a uv venv holding real
+//! numpy 2.3.2 and pandas wheels: the fix makes `import numpy, pandas` work in a new process,
+//! `--undo` gives back the venv byte for byte, `--dry-run` and a second `fix` change nothing, a
+//! failing fix is rolled back, a fix killed after any step is finished or cleaned up by the
+//! next run, and a library that vanishes from the store gives one warning line that `check`
+//! explains.
+
+#[path = "check_common.rs"]
+mod common;
+#[path = "support/fixvenv.rs"]
+mod fixvenv;
+
+use std::path::{Path, PathBuf};
+
+use common::{Run, pydoctor};
+use fixvenv::{copy_venv, diff, python_c, tree};
+use serde_json::Value;
+
+const IMPORT_BOTH: &str = "import numpy, pandas";
+const ABORT_VAR: &str = "PYDOCTOR_TEST_FIX_ABORT_AFTER";
+
+/// `pydoctor ARGS --python PYTHON` with the store of `root`, plus `envs`.
+fn fix(root: &Path, python: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let store = fixvenv::store_dir(root);
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend_from_slice(&["--python", python.to_str().unwrap(), "--color", "never"]);
+    let mut vars = vec![("NIX_STORE_DIR", store.to_str().unwrap())];
+    vars.extend_from_slice(envs);
+    let cwd = tempfile::tempdir().unwrap();
+    pydoctor(&all, &vars, cwd.path())
+}
+
+fn venv_dir(python: &Path) -> PathBuf {
+    python.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// The whole story on one venv: broken, fixed, proven in a new process, undone to the byte.
+fn fix_then_undo(root: &Path, made: &Path) {
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(made, work.path());
+    let venv = venv_dir(&python);
+    let (works, said) = python_c(&python, IMPORT_BOTH);
+    assert!(
+        !works && said.contains("libstdc++.so.6"),
+        "broken before: {said}"
+    );
+    let before = tree(&venv);
+
+    let run = fix(root, &python, &["fix", "numpy"], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with("✓ fixed: numpy now imports"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("LD_LIBRARY_PATH = lib.makeLibraryPath [ stdenv.cc.cc.lib zlib ];"),
+        "the declarative equivalent: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("languages.python.libraries"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("not pinned"),
+        "a test store is never pinned: {}",
+        run.stdout
+    );
+    let (works, said) = python_c(&python, IMPORT_BOTH);
+    assert!(works, "numpy and pandas import in a new process: {said}");
+    assert!(
+        said.is_empty(),
+        "the preload is silent when it works: {said}"
+    );
+
+    // check sees the fix.
+    let checked = fix(root, &python, &["check", "numpy"], &[]);
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
+    assert!(
+        checked.stdout.contains("note: fixed by pydoctor fix on "),
+        "{}",
+        checked.stdout
+    );
+    assert!(!checked.stdout.contains("warning:"), "{}", checked.stdout);
+
+    let undone = fix(root, &python, &["fix", "--undo"], &[]);
+    assert_eq!(undone.code, 0, "{}\n{}", undone.stdout, undone.stderr);
+    assert!(undone.stdout.starts_with("✓ undone:"), "{}", undone.stdout);
+    assert_eq!(
+        diff(&before, &tree(&venv)),
+        Vec::<String>::new(),
+        "byte for byte"
+    );
+    assert!(!python_c(&python, IMPORT_BOTH).0, "broken again after undo");
+}
+
+#[test]
+fn fix_numpy_makes_numpy_and_pandas_import_in_a_pip_venv_and_undo_restores_every_byte() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    fix_then_undo(&root, &made);
+}
+
+#[test]
+fn fix_numpy_makes_numpy_and_pandas_import_in_a_uv_venv_and_undo_restores_every_byte() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::uv_venv(&root) else {
+        return;
+    };
+    fix_then_undo(&root, &made);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    let before = tree(&venv_dir(&python));
+    let run = fix(root.as_path(), &python, &["fix", "numpy", "--dry-run"], &[]);
+    assert_eq!(
+        run.code, 1,
+        "a problem, not fixed: {}\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains("plan (dry run: nothing was changed)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("_pydoctor_fix.pth"), "{}", run.stdout);
+    assert!(run.stdout.contains("libz.so.1"), "{}", run.stdout);
+    assert_eq!(
+        diff(&before, &tree(&venv_dir(&python))),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_second_fix_changes_nothing_and_says_the_venv_is_fixed() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
+    let once = tree(&venv_dir(&python));
+    let again = fix(&root, &python, &["fix", "numpy"], &[]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(
+        again.stdout.contains("already fixed by pydoctor fix on "),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(diff(&once, &tree(&venv_dir(&python))), Vec::<String>::new());
+}
+
+#[test]
+fn json_reports_the_changes_the_verification_and_the_manifest() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    let run = fix(&root, &python, &["fix", "numpy", "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["command"], "fix");
+    assert_eq!(doc["status"], "ok");
+    let f = &doc["fix"];
+    assert_eq!(f["action"], "applied");
+    let manifest = f["manifest"].as_str().unwrap();
+    assert!(Path::new(manifest).is_file(), "{manifest}");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    assert_eq!(written["state"], "applied");
+    assert_eq!(
+        written["files"], f["changes"],
+        "the manifest records what the report says"
+    );
+    let changes = f["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    for change in changes {
+        assert!(change["before"].is_null(), "only new files: {change}");
+        assert!(
+            change["after"].as_str().unwrap().starts_with("sha256:"),
+            "{change}"
+        );
+        assert!(
+            change["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(venv_dir(&python).to_str().unwrap())
+        );
+    }
+    assert_eq!(
+        f["verification"],
+        serde_json::json!([{ "module": "numpy", "ok": true, "error": null }])
+    );
+    let sonames: Vec<&str> = f["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["soname"].as_str().unwrap())
+        .collect();
+    assert_eq!(sonames, ["libstdc++.so.6", "libz.so.1"]);
+    assert!(
+        f["pins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["pinned"] == false && p["note"].is_string())
+    );
+
+    let undone = fix(&root, &python, &["fix", "--undo", "--format", "json"], &[]);
+    let doc = undone.json();
+    assert_eq!(doc["fix"]["action"], "undone");
+}
+
+#[test]
+fn a_fix_whose_import_still_fails_is_rolled_back() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    let before = tree(&venv_dir(&python));
+    // numpy's libraries can be preloaded; a module that does not exist cannot be fixed by it.
+    let run = fix(&root, &python, &["fix", "numpy", "no_such_module_pd"], &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("✗ rolled back:"), "{}", run.stdout);
+    assert!(run.stdout.contains("no_such_module_pd"), "{}", run.stdout);
+    assert_eq!(
+        diff(&before, &tree(&venv_dir(&python))),
+        Vec::<String>::new()
+    );
+}
+
+/// Steps of a fix with two store paths: manifest, module, .pth, two GC roots, commit.
+const STEPS: usize = 6;
+
+#[test]
+fn a_fix_killed_after_any_step_is_finished_or_cleaned_up_by_the_next_run() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    for step in 1..=STEPS {
+        let work = tempfile::tempdir().unwrap();
+        let python = copy_venv(&made, work.path());
+        let venv = venv_dir(&python);
+        let before = tree(&venv);
+        let n = step.to_string();
+        let killed = fix(&root, &python, &["fix", "numpy"], &[(ABORT_VAR, &n)]);
+        assert_ne!(killed.code, 0, "step {step}: the process died");
+        assert!(
+            killed.stdout.is_empty(),
+            "step {step}: killed before it reported"
+        );
+
+        // Either untouched for Python (no .pth yet, the import fails as before) or fixed.
+        let pth = venv.join("lib/python3.11/site-packages/_pydoctor_fix.pth");
+        let works = python_c(&python, IMPORT_BOTH).0;
+        assert_eq!(
+            works,
+            pth.exists(),
+            "step {step}: fixed exactly when the .pth is there"
+        );
+        if !pth.exists() {
+            let left: Vec<String> = diff(&before, &tree(&venv))
+                .into_iter()
+                .filter(|l| !l.contains(".pydoctor-fix") && !l.contains("_pydoctor_fix.py"))
+                .collect();
+            assert_eq!(
+                left,
+                Vec::<String>::new(),
+                "step {step}: nothing else changed"
+            );
+        }
+
+        // Odd steps: undo cleans up. Even steps: a new fix finishes, then undo.
+        if step % 2 == 1 {
+            let undone = fix(&root, &python, &["fix", "--undo"], &[]);
+            assert_eq!(
+                undone.code, 0,
+                "step {step}: {}\n{}",
+                undone.stdout, undone.stderr
+            );
+        } else {
+            let again = fix(&root, &python, &["fix", "numpy"], &[]);
+            assert_eq!(
+                again.code, 0,
+                "step {step}: {}\n{}",
+                again.stdout, again.stderr
+            );
+            assert!(python_c(&python, IMPORT_BOTH).0, "step {step}: fixed");
+            assert_eq!(fix(&root, &python, &["fix", "--undo"], &[]).code, 0);
+        }
+        assert_eq!(
+            diff(&before, &tree(&venv)),
+            Vec::<String>::new(),
+            "step {step}"
+        );
+    }
+}
+
+#[test]
+fn a_library_gone_from_the_store_gives_one_warning_line_and_check_names_it() {
+    // A store of its own: this test takes a package out of it.
+    let Some(root) = fixvenv::store("gone") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
+
+    let gcc_lib = fixvenv::package(&root, "-gcc-12.2.0-lib");
+    let aside = root.join("gcc-lib-aside");
+    std::fs::rename(&gcc_lib, &aside).unwrap();
+    struct PutBack<'a>(&'a Path, &'a Path);
+    impl Drop for PutBack<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::rename(self.0, self.1);
+        }
+    }
+    let _put_back = PutBack(&aside, &gcc_lib);
+    let gone = gcc_lib.join("lib/libstdc++.so.6");
+    let gone = gone.to_str().unwrap();
+
+    let (works, said) = python_c(&python, "pass");
+    assert!(works, "python still starts: {said}");
+    assert_eq!(
+        said.lines().count(),
+        1,
+        "one warning line, no traceback: {said}"
+    );
+    assert!(
+        said.starts_with("pydoctor fix: cannot load ") && said.contains(gone),
+        "{said}"
+    );
+    let (works, said) = python_c(&python, "import numpy");
+    assert!(!works);
+    assert_eq!(
+        said.lines()
+            .filter(|l| l.starts_with("pydoctor fix:"))
+            .count(),
+        1,
+        "{said}"
+    );
+
+    let checked = fix(&root, &python, &["check", "numpy", "--format", "json"], &[]);
+    assert_eq!(checked.code, 1, "{}", checked.stderr);
+    let doc = checked.json();
+    let note = doc["extra"]["fixed"].as_str().unwrap();
+    assert!(note.starts_with("fixed by pydoctor fix on "), "{note}");
+    let warned = doc["findings"].as_array().unwrap().iter().any(|f| {
+        f["latent"] == true
+            && f["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{gone} is gone"))
+    });
+    assert!(warned, "check names the gone path: {doc:#}");
+}
