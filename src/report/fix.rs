@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use crate::fix::{FixAction, FixOutcome};
 use crate::outcome::Report;
+use crate::report::text::wrap;
 use crate::report::{Style, human};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
@@ -66,12 +67,15 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
                 writeln!(out)?;
             }
             let why = fix.reason.as_deref().unwrap_or("");
-            writeln!(
-                out,
-                "{} {} {why}. Nothing was changed; apply the fix shown yourself.",
-                style.red("✗"),
-                style.red("pydoctor fix cannot apply this:"),
-            )?;
+            let text = format!("{why}. Nothing was changed; apply the fix shown yourself.");
+            let lead = "pydoctor fix cannot apply this:";
+            let width = usize::from(style.width).clamp(40, 100);
+            for (i, line) in wrap(&text, width - 4).into_iter().enumerate() {
+                if i == 0 {
+                    writeln!(out, "{} {}", style.red("✗"), style.red(lead))?;
+                }
+                writeln!(out, "  {line}")?;
+            }
         }
         FixAction::Undone => {
             let on = date(fix.fixed_on.as_deref());
