@@ -36,11 +36,13 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
                 style.green("fixed:"),
                 modules.join(", ")
             )?;
+            for d in &report.diagnoses {
+                writeln!(out, "  {} {}", style.dim("was:"), d.summary)?;
+            }
             details(fix, style, out)?;
         }
         FixAction::DryRun => {
-            human::render(report, style, out)?;
-            writeln!(out)?;
+            problems(report, style, out)?;
             writeln!(
                 out,
                 "{} plan (dry run: nothing was changed)",
@@ -99,6 +101,20 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     }
     if let Some(recovered) = &fix.recovered {
         writeln!(out, "  {} {recovered}", style.dim("note:"))?;
+    }
+    Ok(())
+}
+
+/// One line per diagnosis: what the plan is for (`check` shows the whole diagnosis).
+fn problems(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    for d in &report.diagnoses {
+        writeln!(
+            out,
+            "{} {} {}",
+            style.red("✗"),
+            style.red("problem:"),
+            style.bold(&d.summary)
+        )?;
     }
     Ok(())
 }
