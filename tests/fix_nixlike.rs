@@ -388,3 +388,37 @@ fn a_library_gone_from_the_store_gives_one_warning_line_and_check_names_it() {
     });
     assert!(warned, "check names the gone path: {doc:#}");
 }
+
+#[test]
+fn undo_refuses_naming_the_file_when_it_changed_since_the_fix() {
+    let Some(root) = fixvenv::store("main") else {
+        return;
+    };
+    let Some(made) = fixvenv::pip_venv(&root) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
+    let module = venv_dir(&python).join("lib/python3.11/site-packages/_pydoctor_fix.py");
+    let mut text = std::fs::read_to_string(&module).unwrap();
+    text.push_str("# edited by hand\n");
+    std::fs::write(&module, &text).unwrap();
+    let changed = tree(&venv_dir(&python));
+
+    let refused = fix(&root, &python, &["fix", "--undo"], &[]);
+    assert_eq!(refused.code, 2, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!(
+            "{} changed since pydoctor fix wrote it",
+            module.display()
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        diff(&changed, &tree(&venv_dir(&python))),
+        Vec::<String>::new(),
+        "nothing undone"
+    );
+}

@@ -32,7 +32,7 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     let found = interpreter::discover(args.python.python.as_deref(), request)?;
     let venv = venv_of(&found.path)?;
     if args.undo {
-        return Ok(undo_report(&venv, request, &found));
+        return undo_report(&venv, request, &found);
     }
     let recovered = recover(&venv)?;
     let check = check::diagnose(&check_args(args), request)?;
@@ -253,31 +253,26 @@ fn into_report(mut report: Report, outcome: FixOutcome) -> Report {
     report
 }
 
-fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter) -> Report {
+/// `--undo`; a file changed since the fix is an error naming it (exit 2), nothing undone.
+fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter) -> Result<Report> {
     let environment = crate::env::machine_facts(request, Path::new("/"));
     let mut report = Report::new(Command::Fix, environment);
     report.environment.python =
         crate::env::python_facts(found, None, request, &request.store_dir());
-    let mut outcome = match apply::undo(venv) {
-        Ok(Some(m)) => {
+    let mut outcome = match apply::undo(venv)? {
+        Some(m) => {
             let mut o = FixOutcome::new(FixAction::Undone);
             o.fixed_on = Some(m.created);
             o.changes = m.files;
             o.libraries = m.libraries;
             o
         }
-        Ok(None) => FixOutcome::new(FixAction::NothingToUndo),
-        Err(e) => {
-            let mut o = FixOutcome::new(FixAction::CannotApply);
-            o.reason = Some(e.to_string());
-            report.status = Status::Problems;
-            o
-        }
+        None => FixOutcome::new(FixAction::NothingToUndo),
     };
     outcome.venv = Some(venv.to_string_lossy().into_owned());
     outcome.manifest = Some(Manifest::path(venv).to_string_lossy().into_owned());
     report.fix = Some(outcome);
-    report
+    Ok(report)
 }
 
 /// The report's `extra` member with the note that a venv was fixed.
