@@ -30,6 +30,15 @@ fn fix(root: &Path, python: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run 
     pydoctor(&all, &vars, cwd.path())
 }
 
+/// A copy of the store's pip venv, to change: (store root, its temporary dir, its python).
+fn fresh_pip_venv(store: &str) -> Option<(PathBuf, tempfile::TempDir, PathBuf)> {
+    let root = fixvenv::store(store)?;
+    let made = fixvenv::pip_venv(&root)?;
+    let work = tempfile::tempdir().unwrap();
+    let python = copy_venv(&made, work.path());
+    Some((root, work, python))
+}
+
 fn venv_dir(python: &Path) -> PathBuf {
     python.parent().unwrap().parent().unwrap().to_path_buf()
 }
@@ -121,14 +130,9 @@ fn fix_numpy_makes_numpy_and_pandas_import_in_a_uv_venv_and_undo_restores_every_
 
 #[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
-    let Some(root) = fixvenv::store("main") else {
+    let Some((root, _work, python)) = fresh_pip_venv("main") else {
         return;
     };
-    let Some(made) = fixvenv::pip_venv(&root) else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let python = copy_venv(&made, work.path());
     let before = tree(&venv_dir(&python));
     let run = fix(root.as_path(), &python, &["fix", "numpy", "--dry-run"], &[]);
     assert_eq!(
@@ -151,14 +155,9 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
 
 #[test]
 fn a_second_fix_changes_nothing_and_says_the_venv_is_fixed() {
-    let Some(root) = fixvenv::store("main") else {
+    let Some((root, _work, python)) = fresh_pip_venv("main") else {
         return;
     };
-    let Some(made) = fixvenv::pip_venv(&root) else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let python = copy_venv(&made, work.path());
     assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
     let once = tree(&venv_dir(&python));
     let again = fix(&root, &python, &["fix", "numpy"], &[]);
@@ -173,14 +172,9 @@ fn a_second_fix_changes_nothing_and_says_the_venv_is_fixed() {
 
 #[test]
 fn json_reports_the_changes_the_verification_and_the_manifest() {
-    let Some(root) = fixvenv::store("main") else {
+    let Some((root, _work, python)) = fresh_pip_venv("main") else {
         return;
     };
-    let Some(made) = fixvenv::pip_venv(&root) else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let python = copy_venv(&made, work.path());
     let run = fix(&root, &python, &["fix", "numpy", "--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc = run.json();
@@ -237,14 +231,9 @@ fn json_reports_the_changes_the_verification_and_the_manifest() {
 
 #[test]
 fn a_fix_whose_import_still_fails_is_rolled_back() {
-    let Some(root) = fixvenv::store("main") else {
+    let Some((root, _work, python)) = fresh_pip_venv("main") else {
         return;
     };
-    let Some(made) = fixvenv::pip_venv(&root) else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let python = copy_venv(&made, work.path());
     let before = tree(&venv_dir(&python));
     // numpy's libraries can be preloaded; a module that does not exist cannot be fixed by it.
     let run = fix(&root, &python, &["fix", "numpy", "no_such_module_pd"], &[]);
@@ -330,14 +319,9 @@ fn a_fix_killed_after_any_step_is_finished_or_cleaned_up_by_the_next_run() {
 #[test]
 fn a_library_gone_from_the_store_gives_one_warning_line_and_check_names_it() {
     // A store of its own: this test takes a package out of it.
-    let Some(root) = fixvenv::store("gone") else {
+    let Some((root, _work, python)) = fresh_pip_venv("gone") else {
         return;
     };
-    let Some(made) = fixvenv::pip_venv(&root) else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let python = copy_venv(&made, work.path());
     assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
 
     let gcc_lib = fixvenv::package(&root, "-gcc-12.2.0-lib");
@@ -391,14 +375,9 @@ fn a_library_gone_from_the_store_gives_one_warning_line_and_check_names_it() {
 
 #[test]
 fn undo_refuses_naming_the_file_when_it_changed_since_the_fix() {
-    let Some(root) = fixvenv::store("main") else {
+    let Some((root, _work, python)) = fresh_pip_venv("main") else {
         return;
     };
-    let Some(made) = fixvenv::pip_venv(&root) else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let python = copy_venv(&made, work.path());
     assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
     let module = venv_dir(&python).join("lib/python3.11/site-packages/_pydoctor_fix.py");
     let mut text = std::fs::read_to_string(&module).unwrap();
