@@ -401,3 +401,59 @@ fn undo_refuses_naming_the_file_when_it_changed_since_the_fix() {
         "nothing undone"
     );
 }
+
+#[test]
+fn with_nix_each_store_path_gets_a_gc_root_under_the_venv_and_undo_removes_it() {
+    let Some(nix_store) = fixvenv::nix_store() else {
+        return;
+    };
+    // A store of its own, whose libraries are registered in its own nix database.
+    let Some(root) = fixvenv::store("pinned") else {
+        return;
+    };
+    if fixvenv::register_libraries(&root, &nix_store).is_none() {
+        return;
+    }
+    let Some((root, _work, python)) = fresh_pip_venv("pinned") else {
+        return;
+    };
+    let before = tree(&venv_dir(&python));
+    let env = fixvenv::nix_env(&root);
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let run = fix(&root, &python, &["fix", "numpy", "--format", "json"], &envs);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    let pins = doc["fix"]["pins"].as_array().unwrap();
+    assert_eq!(pins.len(), 2, "{pins:#?}");
+    for pin in pins {
+        assert_eq!(pin["pinned"], true, "{pin:#}");
+        let link = PathBuf::from(pin["root"].as_str().unwrap());
+        assert!(
+            link.starts_with(venv_dir(&python).join(".pydoctor-fix/gcroots")),
+            "{pin}"
+        );
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            Path::new(pin["store_path"].as_str().unwrap())
+        );
+        assert!(
+            !fixvenv::dead_paths(&root, &nix_store).contains(pin["store_path"].as_str().unwrap()),
+            "a collection keeps the pinned path"
+        );
+    }
+    assert!(python_c(&python, IMPORT_BOTH).0);
+
+    assert_eq!(fix(&root, &python, &["fix", "--undo"], &envs).code, 0);
+    assert_eq!(
+        diff(&before, &tree(&venv_dir(&python))),
+        Vec::<String>::new()
+    );
+    let dead = fixvenv::dead_paths(&root, &nix_store);
+    for pin in pins {
+        assert!(
+            dead.contains(pin["store_path"].as_str().unwrap()),
+            "unpinned after undo: {dead}"
+        );
+    }
+}

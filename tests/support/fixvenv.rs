@@ -215,3 +215,76 @@ pub fn python_c(python: &Path, code: &str) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// `nix-store` on PATH, or None after SKIPPED.
+pub fn nix_store() -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .map(|d| Path::new(d).join("nix-store"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        eprintln!("SKIPPED: no nix-store on PATH: pinning cannot be tested");
+    }
+    found
+}
+
+/// The variables that make nix use the store of `root` as its own (store dir, database, logs).
+pub fn nix_env(root: &Path) -> Vec<(String, String)> {
+    let var = root.join("nix/var");
+    vec![
+        (
+            "NIX_STORE_DIR".into(),
+            store_dir(root).to_string_lossy().into_owned(),
+        ),
+        (
+            "NIX_STATE_DIR".into(),
+            var.join("nix").to_string_lossy().into_owned(),
+        ),
+        (
+            "NIX_LOG_DIR".into(),
+            var.join("log/nix").to_string_lossy().into_owned(),
+        ),
+    ]
+}
+
+/// Make the store's gcc-lib and zlib real store paths: each added with `nix-store --add`
+/// (registered in the store's own database), and the unregistered originals moved out, so
+/// that the only copies a fix can use are paths nix knows. Idempotent.
+pub fn register_libraries(root: &Path, nix_store: &Path) -> Option<()> {
+    let marker = store_dir(root).join(".registered");
+    if marker.exists() {
+        return Some(());
+    }
+    let aside = root.join("unregistered");
+    std::fs::create_dir_all(&aside).ok()?;
+    for suffix in ["-gcc-12.2.0-lib", "-zlib-1.2.13"] {
+        let original = package(root, suffix);
+        let out = Command::new(nix_store)
+            .arg("--add")
+            .arg(&original)
+            .envs(nix_env(root))
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!(
+                "SKIPPED: nix-store --add failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return None;
+        }
+        std::fs::rename(&original, aside.join(original.file_name()?)).ok()?;
+    }
+    std::fs::write(&marker, "").ok()?;
+    Some(())
+}
+
+/// `nix-store --gc --print-dead` for the store of `root`: what a collection would delete.
+pub fn dead_paths(root: &Path, nix_store: &Path) -> String {
+    let out = Command::new(nix_store)
+        .args(["--gc", "--print-dead"])
+        .envs(nix_env(root))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
