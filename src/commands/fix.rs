@@ -90,29 +90,21 @@ fn fix_venv(
     check: &CheckRun,
     request: &Request,
 ) -> Result<FixOutcome> {
-    let report = &check.report;
     let existing = Manifest::read(venv)?;
-    if report.status == Status::Ok {
-        let mut outcome = FixOutcome::new(match &existing {
-            Some(_) => FixAction::AlreadyFixed,
-            None => FixAction::NothingToFix,
-        });
-        if let Some(m) = existing {
-            outcome.fixed_on = Some(m.created.clone());
-            outcome.libraries = m.libraries;
-        }
-        return Ok(outcome);
+    if check.report.status == Status::Ok {
+        return Ok(nothing_to_do(existing));
     }
-    let store_dir = request.store_dir();
     let tables = Database::load(request)?.tables;
-    let store_files = store_library_files(&store_dir, &report.findings);
-    let libraries = match plan::plan(
-        &report.diagnoses,
-        &report.findings,
+    let store_dir = request.store_dir();
+    let store_files = store_library_files(&store_dir, &check.report.findings);
+    let verdict = plan::plan(
+        &check.report.diagnoses,
+        &check.report.findings,
         &store_files,
         &store_dir,
         &tables,
-    ) {
+    );
+    let libraries = match verdict {
         Verdict::Contained(libraries) => libraries,
         Verdict::CannotApply(reason) => {
             let mut outcome = FixOutcome::new(FixAction::CannotApply);
@@ -122,10 +114,49 @@ fn fix_venv(
     };
     let site = site_packages_in(&check.site_packages, venv)?;
     let created = manifest::now_utc();
+    let files = preload_files(&site, &libraries, &created);
+    let mut outcome = FixOutcome::new(FixAction::DryRun);
+    outcome.declarative = core::declarative(&plan::nix_attrs(&libraries, &tables));
+    outcome.changes = apply::changes_for(&files);
+    outcome.libraries = libraries;
+    if args.dry_run {
+        return Ok(outcome);
+    }
+    if existing.is_some() {
+        // The fix in place no longer works (a library gone): replaced by this one.
+        apply::undo(venv)?;
+        outcome.recovered = Some("the earlier fix no longer worked and was replaced".into());
+    }
+    apply::ensure_new(&files)?;
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        state: State::Applying,
+        created,
+        modules: args.modules.clone(),
+        libraries: outcome.libraries.clone(),
+        files: outcome.changes.clone(),
+        gc_roots: Vec::new(),
+    };
+    apply_and_prove(venv, manifest, &files, check, request, outcome)
+}
+
+/// Every module imports: an earlier fix did it, or nothing was wrong.
+fn nothing_to_do(existing: Option<Manifest>) -> FixOutcome {
+    match existing {
+        Some(m) => FixOutcome {
+            fixed_on: Some(m.created),
+            libraries: m.libraries,
+            ..FixOutcome::new(FixAction::AlreadyFixed)
+        },
+        None => FixOutcome::new(FixAction::NothingToFix),
+    }
+}
+
+/// The module first, the `.pth` that runs it last: until the `.pth` exists nothing changes.
+fn preload_files(site: &Path, libraries: &[manifest::Library], created: &str) -> Vec<NewFile> {
     let paths: Vec<String> = libraries.iter().map(|l| l.path.clone()).collect();
-    let preload = preload::render(&site, &paths, &created);
-    // The module first, the `.pth` that runs it last: until the `.pth` exists nothing changes.
-    let files = vec![
+    let preload = preload::render(site, &paths, created);
+    vec![
         NewFile {
             path: preload.module.0,
             contents: preload.module.1,
@@ -134,46 +165,25 @@ fn fix_venv(
             path: preload.pth.0,
             contents: preload.pth.1,
         },
-    ];
-    let mut outcome = FixOutcome::new(FixAction::DryRun);
-    outcome.declarative = core::declarative(&plan::nix_attrs(&libraries, &tables));
-    if existing.is_some() && !args.dry_run {
-        // The fix in place no longer works (a library gone): replaced by this one.
-        apply::undo(venv)?;
-        outcome.recovered = Some("the earlier fix no longer worked and was replaced".into());
-    }
-    let mut manifest = Manifest {
-        version: MANIFEST_VERSION,
-        state: State::Applying,
-        created,
-        modules: args.modules.clone(),
-        libraries: libraries.clone(),
-        files: if existing.is_some() && args.dry_run {
-            planned_changes(&files)
-        } else {
-            apply::changes_for(&files)?
-        },
-        gc_roots: Vec::new(),
-    };
-    outcome.libraries = libraries;
-    outcome.changes = manifest.files.clone();
-    if args.dry_run {
-        return Ok(outcome);
-    }
-    let mut steps = Steps::new(
-        request
-            .nonempty_var(ABORT_AFTER_VAR)
-            .and_then(|n| n.parse().ok()),
-    );
+    ]
+}
+
+/// Write, pin, import every module again in a fresh process; keep it only if all import.
+fn apply_and_prove(
+    venv: &Path,
+    mut manifest: Manifest,
+    files: &[NewFile],
+    check: &CheckRun,
+    request: &Request,
+    mut outcome: FixOutcome,
+) -> Result<FixOutcome> {
+    let abort_after = request
+        .nonempty_var(ABORT_AFTER_VAR)
+        .and_then(|n| n.parse().ok());
+    let mut steps = Steps::new(abort_after);
     let nix_store = search_path("nix-store", request);
-    outcome.pins = apply::apply(
-        venv,
-        &mut manifest,
-        &files,
-        nix_store.as_deref(),
-        &mut steps,
-    )?;
-    outcome.verification = import_again(check, &args.modules);
+    outcome.pins = apply::apply(venv, &mut manifest, files, nix_store.as_deref(), &mut steps)?;
+    outcome.verification = import_again(check, &manifest.modules);
     if outcome.verification.iter().all(|m| m.ok) {
         apply::commit(venv, &mut manifest, &mut steps)?;
         outcome.action = FixAction::Applied;
@@ -185,18 +195,6 @@ fn fix_venv(
         );
     }
     Ok(outcome)
-}
-
-/// For a dry run over an existing fix: the same files, as they would be written.
-fn planned_changes(files: &[NewFile]) -> Vec<manifest::FileChange> {
-    files
-        .iter()
-        .map(|f| manifest::FileChange {
-            path: f.path.to_string_lossy().into_owned(),
-            before: None,
-            after: manifest::hash_bytes(f.contents.as_bytes()),
-        })
-        .collect()
 }
 
 /// The venv's own site-packages (not the base interpreter's).

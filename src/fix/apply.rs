@@ -90,26 +90,30 @@ pub fn commit(venv: &Path, manifest: &mut Manifest, steps: &mut Steps) -> Result
     Ok(())
 }
 
-/// What the manifest must say about `files`: none may exist yet (pydoctor adds only files of
-/// its own, so undoing is removing).
-pub fn changes_for(files: &[NewFile]) -> Result<Vec<FileChange>> {
+/// What the manifest says about `files`: each is new (pydoctor adds only files of its own, so
+/// undoing is removing), with the hash it will have.
+pub fn changes_for(files: &[NewFile]) -> Vec<FileChange> {
     files
         .iter()
-        .map(|file| {
-            if file.path.exists() {
-                return Err(Error::Other(format!(
-                    "{} already exists and was not written by this fix; remove it or run \
-                     `pydoctor fix --undo` first",
-                    file.path.display()
-                )));
-            }
-            Ok(FileChange {
-                path: file.path.to_string_lossy().into_owned(),
-                before: None,
-                after: manifest::hash_bytes(file.contents.as_bytes()),
-            })
+        .map(|file| FileChange {
+            path: file.path.to_string_lossy().into_owned(),
+            before: None,
+            after: manifest::hash_bytes(file.contents.as_bytes()),
         })
         .collect()
+}
+
+/// None of `files` may exist yet: a file of that name that this fix did not write is not
+/// overwritten.
+pub fn ensure_new(files: &[NewFile]) -> Result<()> {
+    match files.iter().find(|f| f.path.exists()) {
+        Some(file) => Err(Error::Other(format!(
+            "{} already exists and was not written by this fix; remove it or run `pydoctor \
+             fix --undo` first",
+            file.path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Take a fix back: every file checked first (refused, naming the file, when one changed since
@@ -190,7 +194,7 @@ mod tests {
             created: manifest::now_utc(),
             modules: vec!["m".into()],
             libraries: Vec::new(),
-            files: changes_for(files).unwrap(),
+            files: changes_for(files),
             gc_roots: Vec::new(),
         }
     }
@@ -219,7 +223,7 @@ mod tests {
         .unwrap();
         commit(venv.path(), &mut manifest, &mut Steps::default()).unwrap();
         assert!(
-            changes_for(&files).is_err(),
+            ensure_new(&files).is_err(),
             "a second fix does not overwrite"
         );
 
