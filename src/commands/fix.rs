@@ -182,7 +182,15 @@ fn apply_and_prove(
         .and_then(|n| n.parse().ok());
     let mut steps = Steps::new(abort_after);
     let nix_store = search_path("nix-store", request);
-    outcome.pins = apply::apply(venv, &mut manifest, files, nix_store.as_deref(), &mut steps)?;
+    let applied = apply::apply(venv, &mut manifest, files, nix_store.as_deref(), &mut steps);
+    outcome.pins = match applied {
+        Ok(pins) => pins,
+        Err(e) => {
+            // A write failed half-way (a full disk, a read-only file): take back what was done.
+            let _ = apply::undo(venv);
+            return Err(e);
+        }
+    };
     outcome.verification = import_again(check, &manifest.modules);
     if outcome.verification.iter().all(|m| m.ok) {
         apply::commit(venv, &mut manifest, &mut steps)?;
