@@ -30,13 +30,15 @@ pub fn render(site_packages: &Path, libraries: &[String], created: &str) -> Prel
 }
 
 /// One line: run the module's source if it is there. `exec` of the source rather than an
-/// `import`, so that no `__pycache__` appears in site-packages and undo leaves it as it was.
+/// `import`, so that no `__pycache__` appears in site-packages and undo leaves it as it was;
+/// the file is read in a `with` (an inner `exec`, as a `.pth` line holds simple statements
+/// only), so that `-X dev` sees no unclosed file.
 fn pth_line(module: &Path) -> String {
     let path = python_str(&module.to_string_lossy());
-    format!(
-        "import os; _pd = {path}; os.path.isfile(_pd) and exec(compile(open(_pd).read(), _pd, \
-         'exec'), {{'__name__': '_pydoctor_fix'}})\n"
-    )
+    let run = python_str(
+        "with open(_pd) as _f:\n    exec(compile(_f.read(), _pd, 'exec'), {'__name__': '_pydoctor_fix'})",
+    );
+    format!("import os; _pd = {path}; os.path.isfile(_pd) and exec({run})\n")
 }
 
 fn module_source(libraries: &[String], created: &str) -> String {
