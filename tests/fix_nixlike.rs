@@ -84,6 +84,11 @@ fn fix_then_undo(root: &Path, made: &Path) {
         said.is_empty(),
         "the preload is silent when it works: {said}"
     );
+    let (works, said) = fixvenv::python_args(&python, &["-X", "dev", "-W", "error", "-c", "pass"]);
+    assert!(
+        works && said.is_empty(),
+        "no warning even in dev mode: {said}"
+    );
 
     // check sees the fix.
     let checked = fix(root, &python, &["check", "numpy"], &[]);

@@ -201,9 +201,14 @@ pub fn diff(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>)
 
 /// `python -c CODE` in a new process, no bytecode written. Returns (worked, stderr).
 pub fn python_c(python: &Path, code: &str) -> (bool, String) {
+    python_args(python, &["-c", code])
+}
+
+/// `python ARGS` in a new process, no bytecode written. Returns (worked, stderr).
+pub fn python_args(python: &Path, args: &[&str]) -> (bool, String) {
     let cwd = tempfile::tempdir().unwrap();
     let out = Command::new(python)
-        .args(["-c", code])
+        .args(args)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("PYTHONDONTWRITEBYTECODE", "1")
