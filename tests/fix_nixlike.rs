@@ -332,13 +332,17 @@ fn a_library_gone_from_the_store_gives_one_warning_line_and_check_names_it() {
     let gcc_lib = fixvenv::package(&root, "-gcc-12.2.0-lib");
     let aside = root.join("gcc-lib-aside");
     std::fs::rename(&gcc_lib, &aside).unwrap();
-    struct PutBack<'a>(&'a Path, &'a Path);
+    // Wherever the package went (aside, or to a new store path below), it comes back.
+    let moved = fixvenv::store_dir(&root).join("00000000000000000000000000000000-gcc-12.2.0-lib");
+    struct PutBack<'a>([&'a Path; 2], &'a Path);
     impl Drop for PutBack<'_> {
         fn drop(&mut self) {
-            let _ = std::fs::rename(self.0, self.1);
+            for from in self.0 {
+                let _ = std::fs::rename(from, self.1);
+            }
         }
     }
-    let _put_back = PutBack(&aside, &gcc_lib);
+    let _put_back = PutBack([&aside, &moved], &gcc_lib);
     let gone = gcc_lib.join("lib/libstdc++.so.6");
     let gone = gone.to_str().unwrap();
 
@@ -376,6 +380,33 @@ fn a_library_gone_from_the_store_gives_one_warning_line_and_check_names_it() {
                 .contains(&format!("{gone} is gone"))
     });
     assert!(warned, "check names the gone path: {doc:#}");
+
+    // The library reappears at another store path (a newer build): `fix` replaces its fix,
+    // keeping zlib, which the diagnosis saw loaded.
+    std::fs::rename(&aside, &moved).unwrap();
+    let again = fix(&root, &python, &["fix", "numpy", "--format", "json"], &[]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let doc = again.json();
+    assert_eq!(doc["fix"]["action"], "applied");
+    assert!(
+        doc["fix"]["recovered"]
+            .as_str()
+            .unwrap()
+            .contains("replaced")
+    );
+    let paths: Vec<&str> = doc["fix"]["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(paths[0].starts_with(moved.to_str().unwrap()), "{paths:?}");
+    assert!(
+        paths[1].ends_with("-zlib-1.2.13/lib/libz.so.1"),
+        "{paths:?}"
+    );
+    let (works, said) = python_c(&python, IMPORT_BOTH);
+    assert!(works && said.is_empty(), "{said}");
 }
 
 #[test]

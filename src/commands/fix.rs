@@ -34,10 +34,10 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     if args.undo {
         return undo_report(&venv, request, &found);
     }
-    let recovered = recover(&venv)?;
+    let recovered = recover(&venv, args.dry_run)?;
     let check = check::diagnose(&check_args(args), request)?;
     let mut outcome = fix_venv(args, &venv, &check, request)?;
-    outcome.recovered = recovered;
+    outcome.recovered = recovered.or(outcome.recovered);
     outcome.venv = Some(venv.to_string_lossy().into_owned());
     outcome.manifest = Some(Manifest::path(&venv).to_string_lossy().into_owned());
     Ok(into_report(check.report, outcome))
@@ -68,8 +68,9 @@ fn venv_of(python: &Path) -> Result<PathBuf> {
     }
 }
 
-/// An earlier fix that was killed before it was proven is rolled back first.
-fn recover(venv: &Path) -> Result<Option<String>> {
+/// An earlier fix that was killed before it was proven is rolled back first (a dry run only
+/// says so: it changes nothing).
+fn recover(venv: &Path, dry_run: bool) -> Result<Option<String>> {
     let dir = Manifest::dir(venv);
     let interrupted = match Manifest::read(venv)? {
         Some(m) => m.state == State::Applying,
@@ -77,6 +78,13 @@ fn recover(venv: &Path) -> Result<Option<String>> {
     };
     if !interrupted {
         return Ok(None);
+    }
+    if dry_run {
+        return Ok(Some(
+            "an earlier pydoctor fix was interrupted; `pydoctor fix` or `pydoctor fix --undo` \
+             cleans it up"
+                .into(),
+        ));
     }
     apply::undo(venv)?;
     Ok(Some(
@@ -112,6 +120,7 @@ fn fix_venv(
             return Ok(outcome);
         }
     };
+    let libraries = with_earlier(existing.as_ref(), libraries);
     let site = site_packages_in(&check.site_packages, venv)?;
     let created = manifest::now_utc();
     let files = preload_files(&site, &libraries, &created);
@@ -138,6 +147,24 @@ fn fix_venv(
         gc_roots: Vec::new(),
     };
     apply_and_prove(venv, manifest, &files, check, request, outcome)
+}
+
+/// A fix that replaces an earlier one keeps the earlier one's libraries that are still there:
+/// the diagnosis ran with them preloaded, so it does not count them as missing.
+fn with_earlier(
+    existing: Option<&Manifest>,
+    libraries: Vec<manifest::Library>,
+) -> Vec<manifest::Library> {
+    let kept = existing
+        .into_iter()
+        .flat_map(|m| &m.libraries)
+        .filter(|old| {
+            Path::new(&old.path).is_file() && !libraries.iter().any(|l| l.soname == old.soname)
+        });
+    let mut all: Vec<manifest::Library> = kept.cloned().collect();
+    all.extend(libraries);
+    all.sort_by(|a, b| a.soname.cmp(&b.soname));
+    all
 }
 
 /// Every module imports: an earlier fix did it, or nothing was wrong.

@@ -70,7 +70,8 @@ pub struct FixOutcome {
     pub declarative: Vec<Declarative>,
     /// Why it could not be applied, or why it was rolled back.
     pub reason: Option<String>,
-    /// An interrupted earlier fix that was rolled back before this run.
+    /// What happened to an earlier fix first: rolled back because it was interrupted, or
+    /// replaced because it no longer worked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovered: Option<String>,
     /// When the venv's fix was made (`already-fixed`, `undone`).
