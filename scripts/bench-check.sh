@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How much `pydoctor check numpy` adds to a bare `python -c 'import numpy'` (issue 4: at most
-# 20%). Builds a release binary, makes a venv of the host python with real numpy (wheels cached
+# 20%), and what the store look costs on a 100,000-entry store against a 5-entry one (issue
+# 11: at most ~150 ms warm). Builds a release binary, makes a venv of the host python with real numpy (wheels cached
 # in $PYDOCTOR_TEST_CACHE/wheels, default /work/cache/wheels), then compares the median wall
 # times of the two commands: hyperfine when it is installed, else RUNS interleaved runs of each
 # timed by a small harness in the host python (wall clock, and CPU from wait4's rusage).
@@ -89,4 +90,63 @@ printf '                                      wall        cpu (user+sys, with ch
 printf '  python -c "import numpy"         %8.1f ms %8.1f ms\n' "$bare" "$bare_cpu"
 printf '  pydoctor check numpy --python …  %8.1f ms %8.1f ms\n' "$check" "$check_cpu"
 echo "  ratio $ratio wall (limit $LIMIT), $cpu_ratio cpu; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The store look: `check numpy` on the failing Nix-like venv (numpy 2.3.2 cannot find
+# libstdc++ and libz), with the fixture's own 5-entry store and with one of 100,000 entries
+# (a third with a lib/, like a workstation's), interleaved. Warm: the store's directories are
+# in the page cache. Cold: caches dropped before each run (root only; skipped otherwise).
+SMALL=$WORK/store-small
+BIG=$WORK/store-big
+"$HERE/scripts/fixtures/nix-like-venv.sh" "$SMALL" numpy numpy==2.3.2 > /dev/null
+"$HERE/scripts/fixtures/nix-like-venv.sh" "$BIG" numpy numpy==2.3.2 > /dev/null
+if [ ! -f "$BIG/.big-complete" ]; then
+    "$HOST_PY" - "$BIG/nix/store" <<'PY'
+import os, sys
+store = sys.argv[1]
+alphabet = "0123456789abcdfghijklmnpqrsvwxyz"
+for n in range(100_000 - len(os.listdir(store))):
+    h = "".join(alphabet[(n * 7919 + i * 104729) % 32] for i in range(32))
+    entry = os.path.join(store, f"{h}-pkg{n}-1.{n % 7}")
+    os.makedirs(entry, exist_ok=True)
+    if n % 3 == 0:
+        os.makedirs(os.path.join(entry, "lib"), exist_ok=True)
+        open(os.path.join(entry, "lib", f"libpkg{n}.so.1"), "w").close()
+PY
+    touch "$BIG/.big-complete"
+fi
+"$HOST_PY" - "$RUNS" "$PYDOCTOR" "$SMALL" "$BIG" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, pydoctor, small, big = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def cmd(dest):
+    env = {"PATH": "/usr/bin:/bin", "NIX_STORE_DIR": f"{dest}/nix/store"}
+    return [pydoctor, "check", "numpy", "--python", f"{dest}/venvs/numpy/bin/python"], env
+def once(dest, cold):
+    if cold:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3")
+    argv, env = cmd(dest)
+    t0 = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - t0) * 1000
+entries = {d: len(os.listdir(f"{d}/nix/store")) for d in (small, big)}
+can_drop = os.geteuid() == 0 and os.access("/proc/sys/vm/drop_caches", os.W_OK)
+for cold in (False, True):
+    if cold and not can_drop:
+        print("  cold: skipped (dropping the page cache needs root)")
+        continue
+    n = runs if not cold else max(3, runs // 4)
+    for d in (small, big):
+        once(d, cold)
+    t = {small: [], big: []}
+    for _ in range(n):
+        for d in (small, big):
+            t[d].append(once(d, cold))
+    m = {d: statistics.median(v) for d, v in t.items()}
+    label = "cold" if cold else "warm"
+    print(f"  {label}: check numpy, failing Nix-like venv, {n} interleaved runs each (median):")
+    print(f"    store of {entries[small]:>7,} entries  {m[small]:8.1f} ms")
+    print(f"    store of {entries[big]:>7,} entries  {m[big]:8.1f} ms   (+{m[big] - m[small]:.1f} ms for the look)")
+PY
+
 awk -v r="$ratio" -v l="$LIMIT" 'BEGIN { exit !(r <= l) }'

@@ -29,6 +29,9 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR and CLICOLOR_FORCE are honoured with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Say more: the store copies of a library that a fix passed over, and why.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// Load extra rule files (*.toml) from DIR, beside the built-in ones. Repeatable.
     #[arg(long = "rules", global = true, value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,

@@ -268,6 +268,15 @@ pub struct PythonFacts {
     /// The nixpkgs attribute of this python, when it can be told (`python312`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nix_attribute: Option<String>,
+    /// The tool that made the venv (`uv`, `poetry`, `venv` …), when there is a venv.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venv_tool: Option<crate::env::venv::VenvTool>,
+    /// Whether pip is installed in the venv (a uv venv has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venv_has_pip: Option<bool>,
+    /// Whether the venv's `bin/python` is a copy rather than a symlink (`--copies`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venv_copies: Option<bool>,
 }
 
 /// What `/lib64/ld-linux-x86-64.so.2` really is.

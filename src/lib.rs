@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod fix;
 pub mod loader;
 pub mod outcome;
+pub mod process;
 pub mod report;
 pub mod request;
 pub mod rules;

@@ -40,7 +40,10 @@ fn main() -> ExitCode {
     }
 
     let request = Request::from_process(cli.global.rules_dirs.clone());
-    let style = Style::resolve(cli.global.color, &request);
+    let style = Style {
+        verbose: cli.global.verbose,
+        ..Style::resolve(cli.global.color, &request)
+    };
     // Rust's stdout is line-buffered: a 400-file tree would cost a write(2) per line.
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match pydoctor::commands::run(&cli.command, &request) {

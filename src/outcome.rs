@@ -79,9 +79,25 @@ pub struct Fix {
     /// How the verification was done, for the curious ("resolver", "import").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_by: Option<String>,
+    /// What was checked on this machine before the fix was shown: `commands` (every program
+    /// it runs is here), `paths` (every path it names exists), and the outcome's method.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checked: Vec<String>,
     /// Why this fix, or why not first, on this machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// One store copy of a missing library that a fix could use, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreCandidate {
+    pub soname: String,
+    /// The lib directory that holds it.
+    pub dir: String,
+    pub chosen: bool,
+    /// Why it was not chosen (`lacks GLIBCXX_3.4.32`), when it was passed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed_over: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +112,10 @@ pub struct Diagnosis {
     /// Every library/version this diagnosis covers when it groups several findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub libraries: Vec<String>,
+    /// The store copies of its libraries that were weighed for the fixes (chosen and passed
+    /// over), when the local store was looked at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub store_candidates: Vec<StoreCandidate>,
 }
 
 /// One command's result. Renderers get this and nothing else.

@@ -116,10 +116,17 @@ fn env_human_output_is_a_check_list() {
 fn env_with_a_python_that_cannot_start_reports_it() {
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("m.c");
-    std::fs::write(&src, "int main(void){return 0;}\n").unwrap();
+    // Shaped like a python with libpython linked in (it exports the runtime's entry point),
+    // so that `--python` takes it; its loader is what is missing.
+    std::fs::write(
+        &src,
+        "int Py_BytesMain(int c, char **v){(void)c;(void)v;return 0;}\nint main(void){return 0;}\n",
+    )
+    .unwrap();
     let exe = t.path().join("python3");
     let built = std::process::Command::new("gcc")
         .arg(&src)
+        .arg("-rdynamic")
         .arg("-o")
         .arg(&exe)
         .arg("-Wl,--dynamic-linker=/lib64/ld-gone-x86-64.so.2")

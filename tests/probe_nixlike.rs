@@ -91,7 +91,8 @@ fn the_store_lookup_finds_where_the_missing_libraries_sit() {
             "libquux.so.9",
         ],
         Budget::default(),
-    );
+    )
+    .found;
     assert_eq!(
         found["libstdc++.so.6"],
         vec![nixlike::package_lib("gcc-12.2.0-lib").unwrap()]

@@ -30,7 +30,7 @@ fn human_report_for_nix_python_missing_libstdcxx_and_libz() {
 fn human_report_in_colour() {
     let style = Style {
         color: true,
-        width: 80,
+        ..Style::plain()
     };
     let text = rendered(&nix_python_report(), Format::Human, style);
     assert!(text.contains('\u{1b}'));

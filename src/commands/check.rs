@@ -5,16 +5,17 @@
 //! Glue only: the probe (`source::probe`), the environment (`env`), the package on disk
 //! (`source::package`), the loader emulation (`loader`) and the rules (`rules`) do the work.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::fix::FixedVenv;
-use super::resolution::{
-    ImportCheck, Verifier, files_with_missing, resolve_all, store_library_files,
-};
+use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
+use super::store_pick;
 use crate::cli::CheckArgs;
+use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{
@@ -53,6 +54,8 @@ pub struct CheckRun {
     /// The interpreter's site-packages directories, as it reported them (empty when it did
     /// not start).
     pub site_packages: Vec<String>,
+    /// The store lib dir chosen per missing soname (what the fixes put on a search path).
+    pub store_choice: BTreeMap<String, PathBuf>,
 }
 
 /// The check pipeline on the modules of `args` (not `check -`): probe, loader context,
@@ -62,6 +65,8 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     for module in &args.modules {
         probe::validate_module_name(module)?;
     }
+    // A bad `--rules` file is a usage error before anything runs, and the rules load once.
+    let database = Database::load(request)?;
     let interpreter = interpreter::discover(args.python.python.as_deref(), request)?;
     let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
 
@@ -75,12 +80,13 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     let mut environment = env::machine_facts(request, Path::new("/"));
 
     let Some(facts_run) = runs.iter().find_map(|r| r.result()) else {
-        let report = cannot_start_report(&interpreter, &runs, environment, request);
+        let report = cannot_start_report(&interpreter, &runs, environment, request, &database);
         return Ok(CheckRun {
             report,
             interpreter,
             options,
             site_packages: Vec::new(),
+            store_choice: BTreeMap::new(),
         });
     };
     let interpreter = match facts_run.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
@@ -112,8 +118,13 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     for run in &runs {
         checked.add_module(run, &sys_path, context.as_ref(), request)?;
     }
-    let mut report =
-        checked.into_report(environment, context, &interpreter, args, &options, request);
+    let import = ImportRun {
+        interpreter: &interpreter,
+        args,
+        options: &options,
+    };
+    let (mut report, store_choice) =
+        checked.into_report(environment, context, &import, request, &database);
     if let Some(fixed) = fixed {
         fixed.annotate(&mut report);
     }
@@ -127,6 +138,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         interpreter,
         options,
         site_packages,
+        store_choice,
     })
 }
 
@@ -226,6 +238,7 @@ fn cannot_start_report(
     runs: &[ModuleRun],
     mut environment: Environment,
     request: &Request,
+    database: &Database,
 ) -> Report {
     environment.python = env::python_facts(interpreter, None, request, &request.store_dir());
     let fhs = environment
@@ -272,25 +285,27 @@ fn cannot_start_report(
     }
     diagnose_into_report(
         evidence,
-        request,
-        &FixContext {
-            store_paths: &|_| Vec::new(),
-            verifier: &crate::rules::NoVerifier,
-        },
+        database,
+        &FixContext::offline().on_machine(&LocalMachine::new(request)),
     )
 }
 
-fn diagnose_into_report(evidence: Evidence, request: &Request, context: &FixContext) -> Report {
-    let diagnoses = match Database::load(request) {
-        Ok(db) => db.diagnose(&evidence, context),
-        Err(_) => Vec::new(),
-    };
+fn diagnose_into_report(evidence: Evidence, database: &Database, context: &FixContext) -> Report {
+    let diagnoses = database.diagnose(&evidence, context);
     let mut report = Report::new(Command::Check, evidence.environment);
     report.failure = evidence.failure;
     report.findings = evidence.findings;
     report.diagnoses = diagnoses;
     report.settle_status();
     report
+}
+
+/// How the imports were run: what `--verify` needs to run them again.
+#[derive(Clone, Copy)]
+struct ImportRun<'a> {
+    interpreter: &'a Interpreter,
+    args: &'a CheckArgs,
+    options: &'a ProbeOptions,
 }
 
 /// What the modules' runs and the static resolution found, joined.
@@ -441,19 +456,21 @@ impl Checked {
         mut self,
         environment: Environment,
         context: Option<LoaderContext>,
-        interpreter: &Interpreter,
-        args: &CheckArgs,
-        options: &ProbeOptions,
+        import: &ImportRun,
         request: &Request,
-    ) -> Report {
+        database: &Database,
+    ) -> (Report, BTreeMap<String, PathBuf>) {
+        let ImportRun {
+            interpreter,
+            args,
+            options,
+        } = *import;
         let evidence = Evidence {
             environment,
             failure: self.failure.take(),
             findings: std::mem::take(&mut self.findings),
             module: self.first_module.clone(),
         };
-        let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
-        let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
         let verifier = Verifier {
             context: context.as_ref(),
             files: &self.broken_files,
@@ -464,13 +481,33 @@ impl Checked {
                 options,
             }),
         };
+        let machine = LocalMachine::new(request);
+        let closure = machine
+            .nix_store()
+            .and_then(|n| n.requisites(&interpreter.real));
+        let glibc_dir = context
+            .as_ref()
+            .and_then(|c| c.interpreter.as_deref())
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        let pick = store_pick::pick(
+            &request.store_dir(),
+            &evidence.findings,
+            &verifier,
+            &store_pick::Hints {
+                closure: closure.as_deref(),
+                glibc_dir: glibc_dir.as_deref(),
+                tables: &database.tables,
+            },
+        );
+        let lookup = |soname: &str| pick.paths(soname);
+        let note = pick.note();
         let mut report = diagnose_into_report(
             evidence,
-            request,
-            &FixContext {
-                store_paths: &lookup,
-                verifier: &verifier,
-            },
+            database,
+            &FixContext::new(&lookup, &verifier)
+                .on_machine(&machine)
+                .with_store(&pick.candidates, note.as_deref()),
         );
         report
             .extra
@@ -480,7 +517,7 @@ impl Checked {
                 .extra
                 .insert("note".into(), Value::String(self.notes.join("; ")));
         }
-        report
+        (report, pick.chosen)
     }
 }
 

@@ -8,14 +8,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::resolution::{Verifier, files_with_missing, resolve_all, store_library_files};
+use super::resolution::{Verifier, files_with_missing, resolve_all};
+use super::store_pick;
 use crate::cli::ExplainArgs;
+use crate::env::machine::LocalMachine;
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Failure, PythonKind};
 use crate::loader::{self, LoaderContext};
 use crate::outcome::{Command, Report, Status};
 use crate::request::Request;
-use crate::rules::{Database, FixContext, NoVerifier};
+use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, Input, read_bounded};
 use crate::source::package;
 use crate::source::text::{TextEvidence, analyse};
@@ -65,29 +67,33 @@ pub fn report_for_input(
     let local = resolve_local
         .then(|| resolve_local_files(&mut evidence, request))
         .flatten();
-    let store_paths = store_library_files(&request.store_dir(), &evidence.findings);
-    let lookup = |soname: &str| store_paths.get(soname).cloned().unwrap_or_default();
-    let diagnoses = match &local {
-        Some(local) => db.diagnose(
-            &evidence,
-            &FixContext {
-                store_paths: &lookup,
-                verifier: &Verifier {
-                    context: Some(&local.context),
-                    files: &local.broken_files,
-                    preloaded: &[],
-                    import: None,
-                },
-            },
-        ),
-        None => db.diagnose(
-            &evidence,
-            &FixContext {
-                store_paths: &lookup,
-                verifier: &NoVerifier,
-            },
-        ),
+    // Files named in the text that exist here make the fixes this machine's: they are
+    // re-resolved, and their commands checked.
+    let verifier = Verifier {
+        context: local.as_ref().map(|l| &l.context),
+        files: local.as_ref().map_or(&[], |l| l.broken_files.as_slice()),
+        preloaded: &[],
+        import: None,
     };
+    let pick = store_pick::pick(
+        &request.store_dir(),
+        &evidence.findings,
+        &verifier,
+        &store_pick::Hints {
+            closure: None,
+            glibc_dir: None,
+            tables: &db.tables,
+        },
+    );
+    let lookup = |soname: &str| pick.paths(soname);
+    let note = pick.note();
+    let machine = LocalMachine::new(request);
+    let context = FixContext::new(&lookup, &verifier).with_store(&pick.candidates, note.as_deref());
+    let context = match &local {
+        Some(_) => context.on_machine(&machine),
+        None => context,
+    };
+    let diagnoses = db.diagnose(&evidence, &context);
     let mut report = Report::new(command, evidence.environment);
     if let Some(local) = &local {
         report.extra.insert(

@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use super::check::{self, CheckRun};
-use super::resolution::store_library_files;
 use crate::cli::{CheckArgs, FixArgs, PythonArg};
 use crate::env::interpreter::{self, search_path};
 use crate::error::{Error, Result};
@@ -103,13 +102,11 @@ fn fix_venv(
         return Ok(nothing_to_do(existing));
     }
     let tables = Database::load(request)?.tables;
-    let store_dir = request.store_dir();
-    let store_files = store_library_files(&store_dir, &check.report.findings);
     let verdict = plan::plan(
         &check.report.diagnoses,
         &check.report.findings,
-        &store_files,
-        &store_dir,
+        &check.store_choice,
+        &request.store_dir(),
         &tables,
     );
     let libraries = match verdict {

@@ -9,6 +9,7 @@ pub mod ldd;
 pub mod resolution;
 pub mod rules;
 pub mod scan;
+pub mod store_pick;
 
 use crate::cli::CommandArgs;
 use crate::error::{Error, Result};

@@ -2,13 +2,11 @@
 //! parallel, the sonames still missing, where those sit in the local store, and checking a fix
 //! by resolving again with it applied (and, for `check --verify`, by importing again).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use crate::env::Interpreter;
-use crate::env::store::{self, Budget};
 use crate::evidence::{CauseKind, Finding};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, LoaderContext, Resolver};
@@ -48,26 +46,6 @@ pub fn missing_sonames(findings: &[Finding]) -> Vec<String> {
     sonames
 }
 
-/// For each missing soname, the library files of that name in the local store (a bounded
-/// look; empty when there are none).
-pub fn store_library_files(
-    store_dir: &Path,
-    findings: &[Finding],
-) -> BTreeMap<String, Vec<PathBuf>> {
-    let sonames = missing_sonames(findings);
-    if sonames.is_empty() {
-        return BTreeMap::new();
-    }
-    let wanted: Vec<&str> = sonames.iter().map(String::as_str).collect();
-    store::find_libraries(store_dir, &wanted, Budget::default())
-        .into_iter()
-        .map(|(soname, dirs)| {
-            let files = dirs.into_iter().map(|d| d.join(&soname)).collect();
-            (soname, files)
-        })
-        .collect()
-}
-
 /// Re-checks a fix: the resolver with the fix's dirs added, then (with `import`) the real
 /// import under the fix's environment.
 pub struct Verifier<'a> {
@@ -89,15 +67,15 @@ pub struct ImportCheck<'a> {
 impl Verifier<'_> {
     /// Load-breaking problems a search path can change (missing libraries, unmet versions)
     /// left in the files with `extra_dirs` searched after LD_LIBRARY_PATH.
-    fn problem_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
+    pub fn problems(&self, extra_dirs: &[PathBuf]) -> Option<Vec<Finding>> {
         let ctx = self
             .context?
             .clone()
             .with_preloaded(self.preloaded.to_vec())
             .with_extra_library_dirs(extra_dirs.to_vec());
         let objects = resolve_all(ctx, self.files);
-        let count = loader::findings(&objects)
-            .iter()
+        let problems = loader::findings(&objects)
+            .into_iter()
             .filter(|f| {
                 !f.latent
                     && matches!(
@@ -107,8 +85,12 @@ impl Verifier<'_> {
                             | CauseKind::LibstdcxxVersionTooOld
                     )
             })
-            .count();
-        Some(count)
+            .collect();
+        Some(problems)
+    }
+
+    fn problem_count(&self, extra_dirs: &[PathBuf]) -> Option<usize> {
+        self.problems(extra_dirs).map(|p| p.len())
     }
 
     fn import_works(check: &ImportCheck, plan: &FixPlan) -> bool {

@@ -10,8 +10,10 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::resolution::{Verifier, store_library_files};
+use super::resolution::Verifier;
+use super::store_pick;
 use crate::cli::ScanArgs;
+use crate::env::machine::LocalMachine;
 use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
 use crate::error::Result;
 use crate::evidence::{Evidence, Finding};
@@ -252,20 +254,30 @@ fn diagnose(
         findings: findings.to_vec(),
         module: None,
     };
-    let in_store = store_library_files(&request.store_dir(), findings);
-    let store_paths = |soname: &str| in_store.get(soname).cloned().unwrap_or_default();
     let verifier = Verifier {
         context: Some(&context),
         files: &failing,
         preloaded: &[],
         import: None,
     };
+    let pick = store_pick::pick(
+        &request.store_dir(),
+        findings,
+        &verifier,
+        &store_pick::Hints {
+            closure: None,
+            glibc_dir: None,
+            tables: &database.tables,
+        },
+    );
+    let store_paths = |soname: &str| pick.paths(soname);
+    let note = pick.note();
+    let machine = LocalMachine::new(request);
     let diagnoses = database.diagnose(
         &evidence,
-        &FixContext {
-            store_paths: &store_paths,
-            verifier: &verifier,
-        },
+        &FixContext::new(&store_paths, &verifier)
+            .on_machine(&machine)
+            .with_store(&pick.candidates, note.as_deref()),
     );
     scan::once_per_cause(diagnoses)
 }

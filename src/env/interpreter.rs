@@ -15,6 +15,7 @@ use crate::evidence::{CauseKind, FhsLoaderKind, Finding, FindingSource};
 use crate::request::Request;
 
 use super::pt_interp::{self, Interp};
+use super::python_file::{self, PythonFile};
 
 /// How the interpreter was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +60,9 @@ pub struct Interpreter {
 pub fn discover(python_flag: Option<&Path>, request: &Request) -> Result<Interpreter> {
     if let Some(flag) = python_flag {
         let path = resolve_flag(flag, request)?;
-        return Ok(Interpreter::at(path, HowFound::Flag));
+        let interpreter = Interpreter::at(path, HowFound::Flag);
+        refuse_non_python(&interpreter)?;
+        return Ok(interpreter);
     }
     if let Some(venv) = request.nonempty_var("VIRTUAL_ENV") {
         let candidate = request.cwd.join(venv).join("bin/python");
@@ -81,14 +84,40 @@ pub fn discover(python_flag: Option<&Path>, request: &Request) -> Result<Interpr
     ))
 }
 
+/// A `--python` that is not an interpreter is the user's mistake, not a python that cannot
+/// start: say what the file is, and point at the venv's python when a venv path was given.
+fn refuse_non_python(interpreter: &Interpreter) -> Result<()> {
+    let PythonFile::NotPython(what) = python_file::classify(&interpreter.real) else {
+        return Ok(());
+    };
+    let given = &interpreter.path;
+    let hint = [given.join("bin/python"), given.with_file_name("python")]
+        .into_iter()
+        .find(|p| {
+            p != given
+                && is_file(p)
+                && !matches!(python_file::classify(p), PythonFile::NotPython(_))
+        })
+        .map(|p| format!("; did you mean --python {}?", p.display()))
+        .unwrap_or_default();
+    Err(Error::Usage(format!(
+        "--python {}: {what}, not a Python interpreter{hint}",
+        given.display()
+    )))
+}
+
 fn resolve_flag(flag: &Path, request: &Request) -> Result<PathBuf> {
     let text = flag.as_os_str().to_string_lossy();
     if !text.contains('/') {
+        // A bare name is looked up on PATH, like a shell would; one that is only a path in
+        // the working directory (`--python .venv`) is taken as that path.
+        let local = request.cwd.join(flag);
         return search_path(&text, request)
+            .or_else(|| local.exists().then_some(local))
             .ok_or_else(|| Error::Usage(format!("--python {text}: not found on PATH")));
     }
     let path = request.cwd.join(flag);
-    if is_file(&path) {
+    if is_file(&path) || path.is_dir() {
         Ok(path)
     } else {
         Err(Error::Usage(format!(
@@ -271,7 +300,8 @@ mod tests {
     fn fake_python(path: &Path) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, "#!/bin/sh\n").unwrap();
+        // A pyenv-style shim: a launcher, which `--python` accepts.
+        std::fs::write(path, "#!/bin/sh\nexec pyenv exec python3 \"$@\"\n").unwrap();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 

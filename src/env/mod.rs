@@ -7,9 +7,13 @@
 
 pub mod classify;
 pub mod interpreter;
+pub mod machine;
+pub mod nix_store;
 mod pt_interp;
+pub mod python_file;
 pub mod store;
 pub mod system;
+pub mod venv;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -187,7 +191,11 @@ pub fn python_facts(
     let version = facts
         .and_then(|f| f.version.clone())
         .or_else(|| venv_cfg.as_ref().and_then(|c| c.version.clone()));
+    let venv_facts = venv.as_deref().map(|dir| venv::describe(Path::new(dir)));
     PythonFacts {
+        venv_tool: venv_facts.as_ref().map(|v| v.tool),
+        venv_has_pip: venv_facts.as_ref().map(|v| v.has_pip),
+        venv_copies: venv_facts.as_ref().map(|v| v.copies),
         executable: Some(
             facts
                 .and_then(|f| f.executable.clone())

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 /// How much of the store one look may cover.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
@@ -24,57 +26,143 @@ impl Default for Budget {
     }
 }
 
+/// What one look at the store found, and whether the budget cut it short.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreLook {
+    /// For each soname asked for, the lib dirs that hold it, in store-name order.
+    pub found: BTreeMap<String, Vec<PathBuf>>,
+    /// Store entries listed.
+    pub entries: usize,
+    /// The budget ran out before every entry was looked at.
+    pub cut_short: bool,
+}
+
 /// The lib dirs under `store_dir` that hold `soname`.
 pub fn find_library(store_dir: &Path, soname: &str, budget: Budget) -> Vec<PathBuf> {
     find_libraries(store_dir, &[soname], budget)
+        .found
         .remove(soname)
         .unwrap_or_default()
 }
 
+/// One soname to look for, with the package names that usually ship it (`gcc`, `zlib`).
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    pub soname: &'a str,
+    /// Entries named `<hash>-<name>-…` for one of these are looked in first; when one of them
+    /// holds the soname, the rest of the store is not searched for it.
+    pub names: &'a [String],
+}
+
 /// For each soname, the lib dirs under `store_dir` that hold it, in store-name order (every
-/// soname is in the map, possibly with no dirs). Sonames with a `/` are ignored.
-pub fn find_libraries(
-    store_dir: &Path,
-    sonames: &[&str],
-    budget: Budget,
-) -> BTreeMap<String, Vec<PathBuf>> {
-    let wanted: Vec<&str> = sonames
+/// soname is in the map, possibly with no dirs). Sonames with a `/` are ignored. Entries that
+/// are not directories (`*.drv`, single-file paths: most of a real store) are never looked
+/// into, and their type comes from the directory listing itself.
+pub fn find_libraries(store_dir: &Path, sonames: &[&str], budget: Budget) -> StoreLook {
+    let wanted: Vec<Wanted> = sonames
+        .iter()
+        .map(|&soname| Wanted { soname, names: &[] })
+        .collect();
+    find_wanted(store_dir, &wanted, budget)
+}
+
+pub fn find_wanted(store_dir: &Path, wanted: &[Wanted], budget: Budget) -> StoreLook {
+    let wanted: Vec<Wanted> = wanted
         .iter()
         .copied()
-        .filter(|s| !s.is_empty() && !s.contains('/'))
+        .filter(|w| !w.soname.is_empty() && !w.soname.contains('/'))
         .collect();
-    let mut found: BTreeMap<String, Vec<PathBuf>> =
-        wanted.iter().map(|s| (s.to_string(), Vec::new())).collect();
+    let mut look = StoreLook {
+        found: wanted
+            .iter()
+            .map(|w| (w.soname.to_string(), Vec::new()))
+            .collect(),
+        ..StoreLook::default()
+    };
     if wanted.is_empty() {
-        return found;
+        return look;
     }
     let started = Instant::now();
+    let over = || started.elapsed() > budget.max_time;
     let Ok(entries) = std::fs::read_dir(store_dir) else {
-        return found;
+        return look;
     };
-    let mut names: Vec<PathBuf> = Vec::new();
+    let mut names: Vec<std::ffi::OsString> = Vec::new();
     for entry in entries.flatten() {
-        if names.len() >= budget.max_entries || started.elapsed() > budget.max_time {
+        if names.len() >= budget.max_entries || over() {
+            look.cut_short = true;
             break;
         }
-        names.push(entry.path());
+        // d_type from the listing; a symlinked entry (rare) is followed.
+        let is_dir = entry
+            .file_type()
+            .is_ok_and(|t| t.is_dir() || t.is_symlink());
+        if is_dir {
+            names.push(entry.file_name());
+        }
     }
+    look.entries = names.len();
     // Sorted so that answers do not depend on directory order.
-    names.sort();
-    for entry in names {
-        if started.elapsed() > budget.max_time {
-            break;
+    names.sort_unstable();
+    let holds = |name: &std::ffi::OsStr, soname: &str| {
+        store_dir.join(name).join("lib").join(soname).exists()
+    };
+    for w in &wanted {
+        let hinted: Vec<&std::ffi::OsString> = names
+            .iter()
+            .filter(|n| !w.names.is_empty() && package_name_is(n, w.names))
+            .collect();
+        let mut dirs: Vec<PathBuf> = hinted
+            .par_iter()
+            .filter(|n| holds(n, w.soname))
+            .map(|n| store_dir.join(n).join("lib"))
+            .collect();
+        if dirs.is_empty() {
+            dirs = names
+                .par_iter()
+                .filter(|n| !over() && holds(n, w.soname))
+                .map(|n| store_dir.join(n).join("lib"))
+                .collect();
         }
-        let lib = entry.join("lib");
-        for soname in &wanted {
-            if lib.join(soname).exists()
-                && let Some(dirs) = found.get_mut(*soname)
-            {
-                dirs.push(lib.clone());
-            }
+        if let Some(found) = look.found.get_mut(w.soname) {
+            *found = dirs;
         }
     }
-    found
+    look.cut_short |= over();
+    look
+}
+
+/// `<hash>-gcc-13.2.0-lib` is a `gcc` entry; `<hash>-gccgo-…` is not.
+fn package_name_is(entry: &std::ffi::OsStr, names: &[String]) -> bool {
+    let entry = entry.to_string_lossy();
+    let Some((_, rest)) = entry.split_once('-') else {
+        return false;
+    };
+    names.iter().any(|n| {
+        rest.strip_prefix(n.as_str())
+            .is_some_and(|after| after.is_empty() || after.starts_with('-'))
+    })
+}
+
+/// The version in a store entry's name (`…-gcc-12.2.0-lib` → `[12, 2, 0]`): the first
+/// dash-separated part that starts with a digit, read as dotted numbers.
+pub fn entry_version(entry: &Path) -> Vec<u64> {
+    let name = entry
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some((_, rest)) = name.split_once('-') else {
+        return Vec::new();
+    };
+    rest.split('-')
+        .find(|part| part.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|part| {
+            part.split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -94,11 +182,21 @@ mod tests {
             std::fs::write(store.join(pkg).join("lib").join(lib), "").unwrap();
         }
         std::fs::write(store.join("ddd-a-file.drv"), "").unwrap();
+        let hinted = find_wanted(
+            store,
+            &[Wanted {
+                soname: "libz.so.1",
+                names: &["zlib".to_string()],
+            }],
+            Budget::default(),
+        );
+        assert_eq!(hinted.found["libz.so.1"].len(), 2);
         let got = find_libraries(
             store,
             &["libz.so.1", "libstdc++.so.6", "libnope.so.1"],
             Budget::default(),
-        );
+        )
+        .found;
         assert_eq!(
             got["libz.so.1"],
             vec![
@@ -122,6 +220,34 @@ mod tests {
             ),
             Vec::<PathBuf>::new()
         );
-        assert!(find_libraries(Path::new("/nonexistent"), &["libz.so.1"], Budget::default())["libz.so.1"].is_empty());
+        assert!(
+            find_libraries(Path::new("/nonexistent"), &["libz.so.1"], Budget::default()).found
+                ["libz.so.1"]
+                .is_empty()
+        );
+        assert!(
+            find_libraries(
+                store,
+                &["libz.so.1"],
+                Budget {
+                    max_entries: 1,
+                    max_time: Duration::from_secs(1)
+                }
+            )
+            .cut_short
+        );
+    }
+
+    #[test]
+    fn versions_are_read_from_entry_names() {
+        assert_eq!(
+            entry_version(Path::new("/nix/store/abc-gcc-12.2.0-lib")),
+            vec![12, 2, 0]
+        );
+        assert_eq!(
+            entry_version(Path::new("/nix/store/abc-zlib-1.3.1")),
+            vec![1, 3, 1]
+        );
+        assert!(entry_version(Path::new("/nix/store/abc-source")).is_empty());
     }
 }

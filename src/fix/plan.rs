@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::env::nix_store::entry_of;
 use crate::evidence::{CauseKind, Finding};
 use crate::fix::manifest::Library;
 use crate::outcome::{Diagnosis, Verification};
@@ -24,12 +25,12 @@ pub enum Verdict {
     CannotApply(String),
 }
 
-/// Decide from the diagnosis. `store_files` holds, per missing soname, its files in the store
-/// in the order the rules' fixes use them (the first is the one shown).
+/// Decide from the diagnosis. `store_choice` holds, per missing soname, the store lib dir the
+/// rules' fixes use (the copy `check` chose).
 pub fn plan(
     diagnoses: &[Diagnosis],
     findings: &[Finding],
-    store_files: &BTreeMap<String, Vec<PathBuf>>,
+    store_choice: &BTreeMap<String, PathBuf>,
     store_dir: &Path,
     tables: &Tables,
 ) -> Verdict {
@@ -51,11 +52,11 @@ pub fn plan(
     let mut libraries = Vec::new();
     let mut absent = Vec::new();
     for soname in missing_sonames(findings, tables) {
-        match store_files.get(&soname).and_then(|f| f.first()) {
+        match store_choice.get(&soname).map(|dir| dir.join(&soname)) {
             Some(file) => libraries.push(Library {
+                store_path: entry_of(&file, store_dir).map(|p| p.to_string_lossy().into_owned()),
                 soname,
                 path: file.to_string_lossy().into_owned(),
-                store_path: store_entry(file, store_dir).map(|p| p.to_string_lossy().into_owned()),
             }),
             None => absent.push(soname),
         }
@@ -94,13 +95,6 @@ fn missing_sonames(findings: &[Finding], tables: &Tables) -> Vec<String> {
     sonames
 }
 
-/// `/nix/store/<hash>-zlib-1.3.1/lib/libz.so.1` → `/nix/store/<hash>-zlib-1.3.1`.
-pub fn store_entry(file: &Path, store_dir: &Path) -> Option<PathBuf> {
-    let rest = file.strip_prefix(store_dir).ok()?;
-    let first = rest.components().next()?;
-    Some(store_dir.join(first))
-}
-
 /// nixpkgs attributes for the libraries, for the declarative equivalent (`stdenv.cc.cc.lib
 /// zlib`); a soname the table does not know is left out.
 pub fn nix_attrs(libraries: &[Library], tables: &Tables) -> Vec<String> {
@@ -115,21 +109,4 @@ pub fn nix_attrs(libraries: &[Library], tables: &Tables) -> Vec<String> {
         }
     }
     attrs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_store_file_belongs_to_its_top_level_entry() {
-        assert_eq!(
-            store_entry(Path::new("/s/abc-zlib/lib/libz.so.1"), Path::new("/s")),
-            Some(PathBuf::from("/s/abc-zlib"))
-        );
-        assert_eq!(
-            store_entry(Path::new("/usr/lib/libz.so.1"), Path::new("/s")),
-            None
-        );
-    }
 }

@@ -5,12 +5,11 @@
 //! objects already loaded when a module is dlopen'd. It does not search (see `search`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use wait_timeout::ChildExt;
 
 use crate::elf::{self, ElfClass, Target};
 use crate::error::{Error, Result};
@@ -501,31 +500,9 @@ pub fn query_glibc_loader(loader: &Path) -> Option<LoaderFacts> {
 }
 
 fn run_loader(loader: &Path, arg: &str) -> Option<String> {
-    let mut child = Command::new(loader)
-        .arg(arg)
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut s);
-        s
-    });
-    match child.wait_timeout(Duration::from_secs(5)) {
-        Ok(Some(status)) if status.success() => {}
-        Ok(Some(_)) => return None,
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-    }
-    let out = reader.join().ok()?;
-    Some(String::from_utf8_lossy(&out).into_owned())
+    let mut command = Command::new(loader);
+    command.arg(arg).env_clear();
+    crate::process::stdout_within(command, Duration::from_secs(5))
 }
 
 /// `ld.so --help`: cache path, system dirs, hwcaps subdirs, legacy subdirs.

@@ -119,7 +119,28 @@ pub(crate) fn diagnosis_block(
         writeln!(out)?;
         fix_block(n + 1, fix, width, style, out)?;
     }
+    if style.verbose {
+        passed_over(d, width, style, out)?;
+    }
     Ok(())
+}
+
+/// `-v`: the store copies the fixes did not use, and why, on one line.
+fn passed_over(d: &Diagnosis, width: usize, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let passed: Vec<String> = d
+        .store_candidates
+        .iter()
+        .filter_map(|c| {
+            let why = c.passed_over.as_deref()?;
+            Some(format!("{} ({why})", c.dir))
+        })
+        .collect();
+    if passed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let lead = format!("  {}", style.dim("passed over:"));
+    hanging(&lead, 14, &passed.join("; "), width, out)
 }
 
 /// Several libraries in one diagnosis: who needs each, and where the loader looked.

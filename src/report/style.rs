@@ -12,6 +12,8 @@ pub struct Style {
     pub color: bool,
     /// Width to wrap and size tables for.
     pub width: u16,
+    /// `-v`: also say what was weighed and passed over.
+    pub verbose: bool,
 }
 
 impl Style {
@@ -19,6 +21,7 @@ impl Style {
         Style {
             color: false,
             width: 80,
+            verbose: false,
         }
     }
 
@@ -50,7 +53,11 @@ impl Style {
             } else {
                 100
             });
-        Style { color, width }
+        Style {
+            color,
+            width,
+            verbose: false,
+        }
     }
 
     pub fn paint(&self, text: &str, paint: Paint) -> String {

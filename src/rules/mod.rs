@@ -8,8 +8,10 @@ pub mod files;
 pub mod matching;
 pub mod model;
 pub mod render;
+pub mod runnable;
 pub mod tables;
 pub mod template;
+pub mod tooling;
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -21,7 +23,7 @@ use crate::evidence::{
     CauseKind, ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource,
     NixLdFacts, OsFacts, PythonFacts,
 };
-use crate::outcome::{Diagnosis, Verification};
+use crate::outcome::{Diagnosis, StoreCandidate, Verification};
 use crate::request::Request;
 use files::RuleFile;
 use matching::{Candidate, Matcher};
@@ -135,11 +137,7 @@ impl Database {
 
     /// Run every rule against its own examples; one line per example that does not behave.
     pub fn check_examples(&self) -> Vec<String> {
-        let no_store = |_: &str| Vec::new();
-        let context = FixContext {
-            store_paths: &no_store,
-            verifier: &NoVerifier,
-        };
+        let context = FixContext::offline();
         let mut failures = Vec::new();
         for rule in &self.rules {
             for example in &rule.doc.examples {
@@ -283,6 +281,7 @@ pub fn example_evidence(example: &Example) -> Evidence {
             loader_flavor: example.loader_flavor,
             base_prefix: None,
             nix_attribute: None,
+            ..PythonFacts::default()
         },
         nix_ld: NixLdFacts {
             fhs_loader: example.fhs_loader.kind(),
@@ -326,11 +325,64 @@ pub fn example_evidence(example: &Example) -> Evidence {
 
 /// What fix rendering may know about this machine beyond the evidence.
 pub struct FixContext<'a> {
-    /// Where a library already sits in the local Nix store, per soname (empty when unknown).
-    /// Paths to the library files; the fix uses their directories.
+    /// Where a library already sits in the local Nix store, per soname (empty when unknown):
+    /// the chosen copy first. Paths to the library files; the fix uses their directories.
     pub store_paths: &'a dyn Fn(&str) -> Vec<PathBuf>,
     /// Re-checks a fix that changes the search path.
     pub verifier: &'a dyn FixVerifier,
+    /// The machine the fixes are for, when they are for this one: their commands and paths
+    /// are checked against it. `None` for text from elsewhere.
+    pub machine: Option<&'a dyn runnable::Machine>,
+    /// Every store copy of the missing libraries that was weighed, and why some were passed
+    /// over.
+    pub store_candidates: &'a [StoreCandidate],
+    /// Said when the store look was cut short by its budget.
+    pub store_note: Option<&'a str>,
+}
+
+fn no_store(_: &str) -> Vec<PathBuf> {
+    Vec::new()
+}
+
+impl<'a> FixContext<'a> {
+    /// Fixes rendered from the evidence alone: no store, nothing checked.
+    pub fn offline() -> FixContext<'static> {
+        FixContext {
+            store_paths: &no_store,
+            verifier: &NoVerifier,
+            machine: None,
+            store_candidates: &[],
+            store_note: None,
+        }
+    }
+
+    pub fn new(
+        store_paths: &'a dyn Fn(&str) -> Vec<PathBuf>,
+        verifier: &'a dyn FixVerifier,
+    ) -> FixContext<'a> {
+        FixContext {
+            store_paths,
+            verifier,
+            machine: None,
+            store_candidates: &[],
+            store_note: None,
+        }
+    }
+
+    pub fn on_machine(mut self, machine: &'a dyn runnable::Machine) -> FixContext<'a> {
+        self.machine = Some(machine);
+        self
+    }
+
+    pub fn with_store(
+        mut self,
+        candidates: &'a [StoreCandidate],
+        note: Option<&'a str>,
+    ) -> FixContext<'a> {
+        self.store_candidates = candidates;
+        self.store_note = note;
+        self
+    }
 }
 
 /// A fix reduced to what changes for the loader, so it can be re-resolved.

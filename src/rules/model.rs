@@ -184,6 +184,34 @@ pub struct FixTemplate {
     /// Extra conditions for offering this fix at all.
     #[serde(default, skip_serializing_if = "Condition::is_empty")]
     pub when: Condition,
+    /// What the snippet is written in: shell lines are checked for programs and paths.
+    #[serde(default, skip_serializing_if = "SnippetLang::is_shell")]
+    pub lang: SnippetLang,
+    /// The fix deletes, clears or recreates something: offered only when `check` has seen
+    /// the thing fail on this machine, never from pasted text alone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destructive: bool,
+    /// For `{venv_recreate}`: the command that makes the new venv, a template (default: the
+    /// venv's own tool on its base python, `--clear`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recreate_with: Option<String>,
+}
+
+/// The language of a fix's snippet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnippetLang {
+    /// Every line is a shell command.
+    #[default]
+    Shell,
+    /// Nix code (configuration.nix, shell.nix); lines after a `# then …` comment are shell.
+    Nix,
+}
+
+impl SnippetLang {
+    pub fn is_shell(&self) -> bool {
+        *self == SnippetLang::Shell
+    }
 }
 
 /// Evidence written by hand inside a rule file; a test runs the rule against it.

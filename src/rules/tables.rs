@@ -14,6 +14,23 @@ use crate::rules::files::{self, RuleFile};
 /// File names of the tables this module reads.
 pub const NIXPKGS_TABLE: &str = "nixpkgs.toml";
 pub const DISTRO_TABLE: &str = "distro.toml";
+pub const TOOLS_TABLE: &str = "tools.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolsFile {
+    #[serde(rename = "tool")]
+    tools: Vec<ToolEntry>,
+}
+
+/// How to get a program a fix runs, when it is not installed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolEntry {
+    pub name: String,
+    /// One line: the ways to get it (`nix shell nixpkgs#uv`, `python3 -m pip install uv`).
+    pub get: String,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +58,10 @@ pub struct NixpkgsEntry {
     /// Something the user must know (`libbz2.so.1.0 is not provided by bzip2 …`).
     #[serde(default)]
     pub note: Option<String>,
+    /// Package names of store entries that usually hold it (`gcc` for `<hash>-gcc-13.2.0-lib`):
+    /// looked in first, so that a 100,000-entry store is not searched entry by entry.
+    #[serde(default)]
+    pub store_names: Vec<String>,
 }
 
 impl NixpkgsEntry {
@@ -70,6 +91,7 @@ pub struct DistroEntry {
 pub struct Tables {
     pub nixpkgs: BTreeMap<String, NixpkgsEntry>,
     pub distro: BTreeMap<String, DistroEntry>,
+    pub tools: BTreeMap<String, ToolEntry>,
 }
 
 impl Tables {
@@ -98,6 +120,12 @@ impl Tables {
                     self.distro.insert(entry.soname.clone(), entry);
                 }
             }
+            Some(TOOLS_TABLE) => {
+                let parsed: ToolsFile = files::parse(file)?;
+                for entry in parsed.tools {
+                    self.tools.insert(entry.name.clone(), entry);
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -109,6 +137,11 @@ impl Tables {
 
     pub fn distro(&self, soname: &str) -> Option<&DistroEntry> {
         self.distro.get(soname)
+    }
+
+    /// How to get `program` (a line for the user), when the table knows it.
+    pub fn tool(&self, program: &str) -> Option<&str> {
+        self.tools.get(program).map(|t| t.get.as_str())
     }
 }
 

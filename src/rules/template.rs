@@ -67,6 +67,31 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "directories holding the missing sonames: local store paths when present, else a `nix build` expression",
     ),
     (
+        "pin_store_paths",
+        "`nix-store --add-root` lines for the store paths the fix uses that no GC root holds (the line is left out when all are held)",
+    ),
+    (
+        "pip_install",
+        "the install command in the venv's own tooling (`uv pip install --python …` in a uv venv, `python -m pip install` where pip is)",
+    ),
+    (
+        "pip_reinstall",
+        "the same, forcing a fresh download (`--force-reinstall --no-cache-dir`, or uv's `--reinstall --no-cache`)",
+    ),
+    ("pip_freeze", "the freeze command in the venv's own tooling"),
+    (
+        "pip_check",
+        "the dependency check in the venv's own tooling",
+    ),
+    (
+        "venv_create",
+        "the command that makes the venv from its base python, in the venv's own tooling",
+    ),
+    (
+        "venv_recreate",
+        "a chained recipe that saves the package list, stops if it is empty, then clears and remakes the venv and installs the list again",
+    ),
+    (
         "debian_packages",
         "Debian/Ubuntu packages for the missing sonames",
     ),

@@ -83,13 +83,7 @@ pub fn nix_python_report() -> Report {
         _ => Vec::new(),
     };
     let db = Database::builtin().expect("built-in rules");
-    let diagnoses = db.diagnose(
-        &ev,
-        &FixContext {
-            store_paths: &store,
-            verifier: &AlwaysVerified,
-        },
-    );
+    let diagnoses = db.diagnose(&ev, &FixContext::new(&store, &AlwaysVerified));
     let mut report = Report::new(Command::Check, ev.environment.clone());
     report.failure = ev.failure.clone();
     report.findings = ev.findings.clone();

@@ -82,3 +82,93 @@ pub fn package_lib(suffix: &str) -> Option<PathBuf> {
         .find(|p| p.to_string_lossy().ends_with(suffix))
         .map(|p| p.join("lib"))
 }
+
+/// A Nix-like python built in a store of its own under `dest` (for tests that add entries to
+/// the store and must not disturb the shared one).
+pub fn python_at(dest: &Path) -> Option<PathBuf> {
+    std::fs::create_dir_all(dest).ok()?;
+    run_script("nix-like-python.sh", &[dest.to_str()?])
+}
+
+/// A venv of [`python_at`]'s python under `dest`.
+pub fn venv_at(dest: &Path, name: &str, packages: &[&str]) -> Option<PathBuf> {
+    python_at(dest)?;
+    let mut args = vec![dest.to_str()?, name];
+    args.extend_from_slice(packages);
+    run_script("nix-like-venv.sh", &args)
+}
+
+/// Where the venv scripts keep downloaded wheels (shared with `nix-like-venv.sh`).
+pub fn wheel_cache() -> PathBuf {
+    match std::env::var_os("PYDOCTOR_TEST_CACHE") {
+        Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("wheels"),
+        _ => PathBuf::from("/work/cache/wheels"),
+    }
+}
+
+/// A real `uv` on PATH, or None after saying so.
+pub fn uv() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("uv"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        eprintln!("SKIPPED: no uv on PATH (`python3 -m pip install uv` gives one)");
+    }
+    found
+}
+
+/// `uv venv` with the Nix-like python at `project/.venv`, and `packages` installed by
+/// `uv pip` (from the wheel cache when it has them, else from PyPI). A uv venv has no pip.
+pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
+    let uv = uv()?;
+    let python = python()?;
+    let venv = project.join(".venv");
+    let marker = project.join(".venv-complete");
+    let want = packages.join(" ");
+    if std::fs::read_to_string(&marker).is_ok_and(|m| m == want) {
+        return Some(venv.join("bin/python"));
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    std::fs::create_dir_all(project).ok()?;
+    let ok = |cmd: &mut Command| {
+        cmd.output()
+            .map(|o| {
+                if !o.status.success() {
+                    eprintln!("SKIPPED: {cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+                }
+                o.status.success()
+            })
+            .unwrap_or(false)
+    };
+    let made = ok(Command::new(&uv)
+        .args(["venv", "-q", "--python"])
+        .arg(&python)
+        .arg(&venv));
+    let cache = wheel_cache();
+    let installed = made
+        && (ok(Command::new(&uv)
+            .args([
+                "pip",
+                "install",
+                "-q",
+                "--offline",
+                "--no-index",
+                "--find-links",
+            ])
+            .arg(&cache)
+            .arg("--python")
+            .arg(venv.join("bin/python"))
+            .args(packages))
+            || (std::env::var_os("PYDOCTOR_OFFLINE").is_none()
+                && ok(Command::new(&uv)
+                    .args(["pip", "install", "-q", "--python"])
+                    .arg(venv.join("bin/python"))
+                    .args(packages))));
+    if !installed {
+        return None;
+    }
+    std::fs::write(&marker, want).ok()?;
+    Some(venv.join("bin/python"))
+}
