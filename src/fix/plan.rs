@@ -110,3 +110,97 @@ pub fn nix_attrs(libraries: &[Library], tables: &Tables) -> Vec<String> {
     }
     attrs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::FindingSource;
+    use crate::outcome::Fix;
+
+    fn diagnosis(fix_id: &str, verified: Verification) -> Diagnosis {
+        Diagnosis {
+            rule: "PD101".into(),
+            kind: CauseKind::MissingSharedLibrary,
+            library: Some("libz.so.1".into()),
+            required_by: None,
+            summary: "libz.so.1 cannot be found".into(),
+            explanation: String::new(),
+            fixes: vec![Fix {
+                id: fix_id.into(),
+                title: format!("the {fix_id} fix"),
+                snippet: None,
+                verified,
+                verified_by: None,
+                checked: Vec::new(),
+                note: None,
+            }],
+            libraries: Vec::new(),
+            store_candidates: Vec::new(),
+        }
+    }
+
+    fn missing(soname: &str) -> Finding {
+        Finding::new(
+            CauseKind::MissingSharedLibrary,
+            FindingSource::Elf,
+            "missing",
+        )
+        .library(soname)
+    }
+
+    fn verdict(fix_id: &str, verified: Verification, chosen: &[(&str, &str)]) -> Verdict {
+        let chosen = chosen
+            .iter()
+            .map(|(s, d)| (s.to_string(), PathBuf::from(d)))
+            .collect();
+        plan(
+            &[diagnosis(fix_id, verified)],
+            &[missing("libz.so.1")],
+            &chosen,
+            Path::new("/s"),
+            &Tables::default(),
+        )
+    }
+
+    #[test]
+    fn a_verified_search_path_fix_with_store_copies_is_contained() {
+        let got = verdict(
+            "ld-library-path",
+            Verification::Verified,
+            &[("libz.so.1", "/s/abc-zlib/lib")],
+        );
+        assert_eq!(
+            got,
+            Verdict::Contained(vec![Library {
+                soname: "libz.so.1".into(),
+                path: "/s/abc-zlib/lib/libz.so.1".into(),
+                store_path: Some("/s/abc-zlib".into()),
+            }])
+        );
+    }
+
+    #[test]
+    fn nix_ld_or_a_distribution_package_is_not_applied() {
+        for id in ["nix-ld", "distro-package"] {
+            let Verdict::CannotApply(why) = verdict(id, Verification::NotChecked, &[]) else {
+                panic!("{id} must not be applied");
+            };
+            assert!(why.contains(&format!("the {id} fix")), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_library_not_in_the_store_or_an_unverified_fix_is_not_applied() {
+        let absent = verdict("ld-library-path", Verification::Verified, &[]);
+        assert_eq!(
+            absent,
+            Verdict::CannotApply("no file in the store at /s provides libz.so.1".into())
+        );
+        let partial = verdict(
+            "ld-library-path",
+            Verification::Partial,
+            &[("libz.so.1", "/s/a/lib")],
+        );
+        assert!(matches!(partial, Verdict::CannotApply(_)), "{partial:?}");
+    }
+}
