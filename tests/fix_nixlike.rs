@@ -493,3 +493,37 @@ fn with_nix_each_store_path_gets_a_gc_root_under_the_venv_and_undo_removes_it() 
         );
     }
 }
+
+/// Steps of undoing that fix (no GC roots in the test store): module, .pth, the directory.
+const UNDO_STEPS: usize = 3;
+
+#[test]
+fn an_undo_killed_after_any_step_is_finished_by_the_next_undo() {
+    let Some((root, _work, python)) = fresh_pip_venv("main") else {
+        return;
+    };
+    let venv = venv_dir(&python);
+    let before = tree(&venv);
+    for step in 1..=UNDO_STEPS {
+        assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
+        let n = step.to_string();
+        let killed = fix(&root, &python, &["fix", "--undo"], &[(ABORT_VAR, &n)]);
+        assert_ne!(killed.code, 0, "step {step}: the process died");
+        // The .pth goes first: from the first step on, Python no longer preloads.
+        assert!(
+            !python_c(&python, IMPORT_BOTH).0,
+            "step {step}: undone for Python"
+        );
+        let undone = fix(&root, &python, &["fix", "--undo"], &[]);
+        assert_eq!(
+            undone.code, 0,
+            "step {step}: {}\n{}",
+            undone.stdout, undone.stderr
+        );
+        assert_eq!(
+            diff(&before, &tree(&venv)),
+            Vec::<String>::new(),
+            "step {step}"
+        );
+    }
+}

@@ -21,8 +21,15 @@ use crate::request::Request;
 use crate::rules::Database;
 use crate::source::probe::{self, ProbeOutcome};
 
-/// Test-only: abort the process right after step N of applying, as a kill would.
+/// Test-only: abort the process right after step N of applying (or of `--undo`), as a kill
+/// would.
 const ABORT_AFTER_VAR: &str = "PYDOCTOR_TEST_FIX_ABORT_AFTER";
+
+fn abort_after(request: &Request) -> Option<usize> {
+    request
+        .nonempty_var(ABORT_AFTER_VAR)
+        .and_then(|n| n.parse().ok())
+}
 
 pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     for module in &args.modules {
@@ -201,10 +208,7 @@ fn apply_and_prove(
     request: &Request,
     mut outcome: FixOutcome,
 ) -> Result<FixOutcome> {
-    let abort_after = request
-        .nonempty_var(ABORT_AFTER_VAR)
-        .and_then(|n| n.parse().ok());
-    let mut steps = Steps::new(abort_after);
+    let mut steps = Steps::new(abort_after(request));
     let nix_store = search_path("nix-store", request);
     let applied = apply::apply(venv, &mut manifest, files, nix_store.as_deref(), &mut steps);
     outcome.pins = match applied {
@@ -289,7 +293,7 @@ fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter)
     let mut report = Report::new(Command::Fix, environment);
     report.environment.python =
         crate::env::python_facts(found, None, request, &request.store_dir());
-    let mut outcome = match apply::undo(venv)? {
+    let mut outcome = match apply::undo_in_steps(venv, &mut Steps::new(abort_after(request)))? {
         Some(m) => {
             let mut o = FixOutcome::new(FixAction::Undone);
             o.fixed_on = Some(m.created);

@@ -120,6 +120,12 @@ pub fn ensure_new(files: &[NewFile]) -> Result<()> {
 /// the fix wrote it), then the `.pth` side removed first, the roots, and the manifest last.
 /// Returns the manifest that was undone, None when there was nothing to undo.
 pub fn undo(venv: &Path) -> Result<Option<Manifest>> {
+    undo_in_steps(venv, &mut Steps::default())
+}
+
+/// [`undo`], one step per file, root and the manifest's directory (a test can stop it after
+/// any of them; the next undo finishes, since a file already removed is as it was before).
+pub fn undo_in_steps(venv: &Path, steps: &mut Steps) -> Result<Option<Manifest>> {
     let dir = Manifest::dir(venv);
     let Some(manifest) = Manifest::read(venv)? else {
         // A crash before the first manifest was renamed into place leaves only our directory.
@@ -145,11 +151,14 @@ pub fn undo(venv: &Path) -> Result<Option<Manifest>> {
         if file.before.is_none() {
             remove_if_present(path)?;
         }
+        steps.done();
     }
     for root in &manifest.gc_roots {
         pin::remove_root(Path::new(&root.root))?;
+        steps.done();
     }
     std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    steps.done();
     Ok(Some(manifest))
 }
 
