@@ -35,6 +35,9 @@ pub struct GlobalArgs {
     /// Load extra rule files (*.toml) from DIR, beside the built-in ones. Repeatable.
     #[arg(long = "rules", global = true, value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
+    /// Print the verdict line only (human format); the exit code is the same.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,9 +84,16 @@ pub enum CommandArgs {
     Fix(FixArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) on stdout.
+    /// Print the man page (roff) on stdout, or write one page per command into a directory.
     #[command(hide = true)]
-    Manpage,
+    Manpage(ManpageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManpageArgs {
+    /// Write pydoctor.1 and a page per command (pydoctor-check.1, …) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

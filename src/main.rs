@@ -1,9 +1,9 @@
 //! Parse arguments, run the command, render its report, map the outcome to an exit code.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use pydoctor::cli::{Cli, CommandArgs, Format};
 use pydoctor::outcome::Command;
@@ -15,8 +15,29 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXIT_USAGE: u8 = 2;
 
+/// The command line, with `--help` wrapped to the terminal's width (80 columns when stdout
+/// is not a terminal).
+fn parse() -> Result<Cli, clap::Error> {
+    let mut command = Cli::command();
+    if !io::stdout().is_terminal() {
+        command = command.term_width(80);
+    }
+    command
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+}
+
+/// Write `bytes` to stdout; a closed pipe is not an error.
+fn write_stdout(bytes: &[u8]) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail_io(e),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -25,14 +46,28 @@ fn main() -> ExitCode {
     };
     match &cli.command {
         CommandArgs::Completions(args) => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, "pydoctor", &mut io::stdout());
-            return ExitCode::SUCCESS;
+            // Generated into memory: clap_complete panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "pydoctor", &mut script);
+            return write_stdout(&script);
         }
-        CommandArgs::Manpage => {
-            let man = clap_mangen::Man::new(Cli::command());
-            return match man.render(&mut io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
+        CommandArgs::Manpage(args) => {
+            // No `help` subcommand: no page would exist for it.
+            let command = Cli::command().disable_help_subcommand(true);
+            if let Some(dir) = &args.dir {
+                return match std::fs::create_dir_all(dir)
+                    .and_then(|()| clap_mangen::generate_to(command, dir))
+                {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("pydoctor: error: {}: {e}", dir.display());
+                        ExitCode::from(EXIT_USAGE)
+                    }
+                };
+            }
+            let mut page = Vec::new();
+            return match clap_mangen::Man::new(command).render(&mut page) {
+                Ok(()) => write_stdout(&page),
                 Err(e) => fail_io(e),
             };
         }
@@ -48,10 +83,16 @@ fn main() -> ExitCode {
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match pydoctor::commands::run(&cli.command, &request) {
         Ok(report) => {
-            let code = report.status.exit_code() as u8;
-            match report::render(&report, cli.global.format, &style, &mut out)
-                .and_then(|()| out.flush())
-            {
+            for error in &report.input_errors {
+                eprintln!("pydoctor: error: {error}");
+            }
+            let code = report.exit_code() as u8;
+            let rendered = if cli.global.quiet && cli.global.format == Format::Human {
+                verdict_line(&report, &style, &mut out)
+            } else {
+                report::render(&report, cli.global.format, &style, &mut out)
+            };
+            match rendered.and_then(|()| out.flush()) {
                 // Written and flushed: exit without freeing the report, whose thousands of
                 // tree nodes a many-file `ldd` or `scan` spent a millisecond dropping.
                 Ok(()) => std::process::exit(i32::from(code)),
@@ -68,6 +109,19 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// `--quiet`: the first line of the human report, the verdict.
+fn verdict_line(
+    report: &pydoctor::outcome::Report,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut whole = Vec::new();
+    report::render(report, Format::Human, style, &mut whole)?;
+    let first = whole.split(|&b| b == b'\n').next().unwrap_or_default();
+    out.write_all(first)?;
+    out.write_all(b"\n")
 }
 
 /// A closed pipe (`pydoctor … | head`) is not an error.
@@ -88,6 +142,6 @@ fn command_of(args: &CommandArgs) -> Option<Command> {
         CommandArgs::Env(_) => Command::Env,
         CommandArgs::Rules(_) => Command::Rules,
         CommandArgs::Fix(_) => Command::Fix,
-        CommandArgs::Completions(_) | CommandArgs::Manpage => return None,
+        CommandArgs::Completions(_) | CommandArgs::Manpage(_) => return None,
     })
 }

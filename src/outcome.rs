@@ -138,6 +138,10 @@ pub struct Report {
     /// `fix` only: what was changed, how it was proven, where the manifest is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<crate::fix::FixOutcome>,
+    /// Inputs given that could not be used at all (a file that cannot be read, or is no ELF
+    /// file, beside others that could): said on stderr, and the exit code is 2.
+    #[serde(skip)]
+    pub input_errors: Vec<String>,
 }
 
 impl Report {
@@ -154,6 +158,16 @@ impl Report {
             objects: None,
             extra: serde_json::Map::new(),
             fix: None,
+            input_errors: Vec::new(),
+        }
+    }
+
+    /// The documented exit code: the status's, or 2 when an input could not be used.
+    pub fn exit_code(&self) -> i32 {
+        if self.input_errors.is_empty() {
+            self.status.exit_code()
+        } else {
+            2
         }
     }
 

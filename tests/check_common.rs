@@ -12,9 +12,50 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
-/// The host python (pyenv, FHS loader), the base of the host venvs.
-pub const HOST_PREFIX: &str = "/root/.pyenv/versions/3.11.7";
-pub const HOST_PYTHON: &str = "/root/.pyenv/versions/3.11.7/bin/python3.11";
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/host.rs"]
+pub mod host;
+
+pub use host::Python;
+pub use host::skip::skip;
+
+/// The python under test (`PYDOCTOR_TEST_PYTHON`, else `python3` on PATH), or None after a
+/// loud skip.
+pub fn host() -> Option<&'static Python> {
+    host::python_or_skip()
+}
+
+/// The real interpreter binary of the python under test.
+pub fn host_python() -> Option<PathBuf> {
+    host().map(|p| p.executable.clone())
+}
+
+/// Its installation prefix (`sys.base_prefix`).
+pub fn host_prefix() -> Option<PathBuf> {
+    host().map(|p| p.prefix.clone())
+}
+
+/// A python whose loader is the FHS one (`/lib64/ld-linux-x86-64.so.2`): the python under
+/// test when it is one, else another on PATH. None after a loud skip (a Nix build has none).
+pub fn fhs_python() -> Option<&'static Python> {
+    host::fhs_python_or_skip()
+}
+
+/// The `kind` pydoctor must give `python`, where its path says it (pyenv, the distro's).
+pub fn expected_kind(python: &Python) -> Option<&'static str> {
+    let path = python.executable.to_string_lossy();
+    if path.contains("/.pyenv/versions/")
+        || std::env::var_os("PYENV_ROOT")
+            .is_some_and(|root| path.starts_with(&*root.to_string_lossy()))
+    {
+        Some("pyenv")
+    } else if path.starts_with("/usr/bin/") {
+        Some("system")
+    } else {
+        None
+    }
+}
 
 /// What one run of pydoctor gave back.
 pub struct Run {
@@ -55,7 +96,6 @@ pub fn clean(program: impl AsRef<std::ffi::OsStr>, cwd: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
-        .env("HOME", "/root")
         .current_dir(cwd);
     cmd
 }
@@ -100,71 +140,48 @@ pub fn assert_valid(doc: &Value) {
     assert!(errors.is_empty(), "{}\n{doc:#}", errors.join("\n"));
 }
 
-/// Where a test binary may keep fixtures between runs (Cargo's per-target scratch dir).
+/// Where a test binary may keep fixtures between runs (below `host::scratch_root()`).
 pub fn scratch(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("check")
-        .join(name)
+    host::scratch_root().join("check").join(name)
 }
 
-fn wheels() -> PathBuf {
-    match std::env::var_os("PYDOCTOR_TEST_CACHE") {
-        Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("wheels"),
-        _ => PathBuf::from("/work/cache/wheels"),
-    }
-}
-
-fn pip(args: &[&str], extra: &[&str]) -> bool {
-    Command::new(HOST_PYTHON)
-        .args(["-m", "pip"])
-        .args(args)
-        .args(["-q", "--disable-pip-version-check", "--only-binary=:all:"])
-        .args(extra)
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// A venv of the host python called `name` with `packages` installed from real wheels (the
-/// wheel cache first, PyPI for what is missing). Kept between runs, rebuilt when the package
-/// list changes. Returns its `bin/python`, or None after saying SKIPPED.
-pub fn host_venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
+/// A venv of `python` called `name` with `packages` installed from real wheels (the wheel
+/// cache first, PyPI for what is missing). Kept between runs, rebuilt when the package list
+/// changes. Returns its `bin/python`, or None after saying SKIPPED.
+pub fn venv_of(python: &Python, name: &str, packages: &[&str]) -> Option<PathBuf> {
     static BUILDING: Mutex<()> = Mutex::new(());
     let _one_at_a_time = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    if !Path::new(HOST_PYTHON).exists() {
-        eprintln!("SKIPPED: no host python at {HOST_PYTHON}");
-        return None;
-    }
     let venv = scratch(name);
-    let python = venv.join("bin/python");
+    let bin = venv.join("bin/python");
     let marker = venv.join(".complete");
-    let want = packages.join(" ");
+    let want = format!("{} {}", python.executable.display(), packages.join(" "));
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(want.as_str()) {
-        return Some(python);
+        return Some(bin);
     }
     let _ = std::fs::remove_dir_all(&venv);
-    let made = Command::new(HOST_PYTHON)
+    let made = Command::new(&python.executable)
         .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
         .status()
         .is_ok_and(|s| s.success());
-    let site = venv.join("lib/python3.11/site-packages");
-    let site = site.to_str()?;
-    let wheels = wheels();
-    let wheels = wheels.to_str()?;
-    let install = |extra: &[&str]| {
-        let mut args = vec!["install", "--root-user-action=ignore", "--no-index"];
-        args.extend_from_slice(&["--find-links", wheels]);
-        args.extend_from_slice(&["--target", site]);
-        pip(&args, &[extra, packages].concat())
-    };
-    let installed =
-        made && (install(&[]) || (pip(&["download", "-d", wheels], packages) && install(&[])));
-    if !installed {
-        eprintln!("SKIPPED: could not make the venv {name} with {want}");
+    if !made {
+        skip(format!(
+            "cannot make a venv with {}",
+            python.executable.display()
+        ));
+        return None;
+    }
+    if !packages.is_empty() && !host::install_wheels(python, &python.site_packages(&venv), packages)
+    {
         return None;
     }
     std::fs::write(&marker, &want).ok()?;
-    Some(python)
+    Some(bin)
+}
+
+/// `venv_of` the FHS python (see `fhs_python`).
+pub fn host_venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
+    venv_of(fhs_python()?, name, packages)
 }
 
 pub fn gcc(args: &[&str]) -> bool {
@@ -217,8 +234,9 @@ pub fn build_extension(
         ),
     )
     .ok()?;
-    let out = dir.join(format!("{module}.cpython-311-x86_64-linux-gnu.so"));
-    let include = format!("-I{HOST_PREFIX}/include/python3.11");
+    let python = fhs_python()?;
+    let out = dir.join(python.extension_file(module));
+    let include = format!("-I{}", python.include.display());
     let lib_dir_flag = format!("-L{}", lib_dir.display());
     let lib_flag = format!("-l{lib_name}");
     let built = gcc(&[
@@ -233,7 +251,10 @@ pub fn build_extension(
     ]);
     let _ = std::fs::remove_dir_all(&build);
     if !built {
-        eprintln!("SKIPPED: gcc could not build the extension {module} (Python.h missing?)");
+        skip(format!(
+            "gcc could not build the extension {module} (no Python.h in {}?)",
+            python.include.display()
+        ));
         return None;
     }
     Some(out)

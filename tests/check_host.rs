@@ -27,6 +27,7 @@ fn numpy_venv() -> Option<PathBuf> {
 /// - `pdpkg`: a package holding the same extension, whose `__init__.py` writes `marker`;
 /// - `pdhang`: a module whose import never ends.
 struct Fixture {
+    host: &'static common::Python,
     python: PathBuf,
     site: PathBuf,
     lib_dir: PathBuf,
@@ -41,18 +42,10 @@ fn fixture() -> Option<&'static Fixture> {
 fn build_fixture() -> Option<Fixture> {
     let root = common::scratch("host-fixture");
     let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).ok()?;
-    let venv = root.join("venv");
-    let made = Command::new(common::HOST_PYTHON)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&venv)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !made {
-        eprintln!("SKIPPED: cannot make a venv with {}", common::HOST_PYTHON);
-        return None;
-    }
-    let site = venv.join("lib/python3.11/site-packages");
+    let host = common::fhs_python()?;
+    let python = common::venv_of(host, "host-fixture/venv", &[])?;
+    let venv = python.parent()?.parent()?.to_path_buf();
+    let site = host.site_packages(&venv);
     let lib_dir = root.join("only-on-ld-library-path");
     common::build_library(&lib_dir, "pdfoo")?;
     common::build_extension(&site, "pdext", &lib_dir, "pdfoo")?;
@@ -74,7 +67,8 @@ fn build_fixture() -> Option<Fixture> {
     )
     .ok()?;
     Some(Fixture {
-        python: venv.join("bin/python"),
+        host,
+        python,
         site,
         lib_dir,
         marker,
@@ -114,9 +108,12 @@ fn a_healthy_numpy_is_ok() {
     );
     let env = &doc["environment"];
     assert_eq!(env["source"], "probed");
-    assert_eq!(env["python"]["kind"], "pyenv");
+    let host = common::fhs_python().unwrap();
+    if let Some(kind) = common::expected_kind(host) {
+        assert_eq!(env["python"]["kind"], kind);
+    }
     assert_eq!(env["python"]["loader_flavor"], "fhs-glibc");
-    assert_eq!(env["python"]["version"], "3.11.7");
+    assert_eq!(env["python"]["version"], host.version.as_str());
     let module = &doc["extra"]["modules"][0];
     assert_eq!(module["ok"], true);
     assert!(module["elf_files"].as_u64().unwrap() > 10, "{module:#}");
@@ -170,7 +167,7 @@ fn an_extension_needing_a_library_found_nowhere_is_diagnosed() {
     let Some(fx) = fixture() else { return };
     let doc = check_json(&["pdext"], &fx.python, &[], 1);
     assert_eq!(doc["status"], "problems");
-    let ext = fx.site.join("pdext.cpython-311-x86_64-linux-gnu.so");
+    let ext = fx.site.join(fx.host.extension_file("pdext"));
     let d = diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
     assert_eq!(d["library"], "libpdfoo.so");
     assert_eq!(d["required_by"], ext.to_str().unwrap());
@@ -252,7 +249,8 @@ fn no_import_does_not_run_the_package_but_still_finds_what_is_missing() {
     assert_eq!(
         d["required_by"],
         fx.site
-            .join("pdpkg/pdext.cpython-311-x86_64-linux-gnu.so")
+            .join("pdpkg")
+            .join(fx.host.extension_file("pdext"))
             .to_str()
             .unwrap()
     );
@@ -304,22 +302,25 @@ fn check_dash_reads_stdin_like_explain() {
 
 #[test]
 fn an_interpreter_with_a_missing_pt_interp_cannot_start() {
+    let Some(host) = common::fhs_python() else {
+        return;
+    };
     let t = tempfile::tempdir().unwrap();
     let venv = t.path().join("venv");
-    let made = Command::new(common::HOST_PYTHON)
+    let made = Command::new(&host.executable)
         .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
         .status()
         .is_ok_and(|s| s.success());
-    let binary = t.path().join("python3.11");
-    std::fs::copy(common::HOST_PYTHON, &binary).unwrap();
+    let binary = t.path().join(format!("python{}", host.short));
+    std::fs::copy(&host.executable, &binary).unwrap();
     let patched = Command::new("patchelf")
         .args(["--set-interpreter", "/nonexistent/ld.so"])
         .arg(&binary)
         .status()
         .is_ok_and(|s| s.success());
     if !(made && patched) {
-        eprintln!("SKIPPED: no venv or no patchelf to make a python that cannot start");
+        common::skip("no venv or no patchelf to make a python that cannot start");
         return;
     }
     let link = venv.join("bin/python");
@@ -333,7 +334,10 @@ fn an_interpreter_with_a_missing_pt_interp_cannot_start() {
     assert_eq!(found[0].0, "/nonexistent/ld.so", "{found:?}");
     assert_eq!(found[0].1, binary.to_str().unwrap());
     // It never ran, but the venv's pyvenv.cfg says which python made it.
-    assert_eq!(doc["environment"]["python"]["version"], "3.11.7");
+    assert_eq!(
+        doc["environment"]["python"]["version"],
+        host.version.as_str()
+    );
 }
 
 #[test]

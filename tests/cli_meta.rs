@@ -1,5 +1,10 @@
 //! The CLI's comforts: help, version, completions, man page, and the Nix packaging files.
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::process::Command;
 
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -128,9 +133,7 @@ fn man_page_is_generated_roff() {
 #[test]
 fn nix_files_parse() {
     let Ok(probe) = Command::new("nix-instantiate").arg("--version").output() else {
-        eprintln!(
-            "\n!!! SKIPPED nix_files_parse: nix-instantiate not installed (apt-get install nix-bin; .ci/run does)\n"
-        );
+        skip::skip("nix-instantiate not installed (apt-get install nix-bin; .ci/run does)");
         return;
     };
     assert!(probe.status.success());

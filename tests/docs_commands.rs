@@ -13,7 +13,7 @@
 //!
 //! - `exact`: stdout (then stderr) must equal the documented output, trailing spaces aside.
 //! - `nixlike`: run in the Nix-like test store (`scripts/fixtures/nix-like-*.sh`) built at
-//!   [`SANDBOX`]: the working directory holds `.venv`, a venv of the Nix-like python with
+//!   [`sandbox`] and shown as [`SHOWN_SANDBOX`]: the working directory holds `.venv`, a venv of the Nix-like python with
 //!   numpy 2.3.2 from PyPI, and `NIX_STORE_DIR` names the store. Without it, in the repository
 //!   root with no `.venv`.
 //! - `capture`: the output is real but machine-dependent; it is not compared, only rewritten
@@ -24,9 +24,14 @@
 //! - `stdin=FILE`: FILE (from the repository root) is the command's stdin; else it is empty.
 //! - `env=NAME=VALUE`: an extra environment variable for the block's commands.
 //!
-//! Commands run with a cleared environment: `PATH`, `HOME`, `NO_COLOR=1`, `COLUMNS=80`.
+//! Commands run with a cleared environment: `PATH`, `NO_COLOR=1`, `COLUMNS=80`.
 //! `PYDOCTOR_UPDATE_DOCS=1 cargo test --test docs_commands` rewrites the output of `exact` and
 //! `capture` blocks in place with what the binary prints.
+
+#[path = "support/host.rs"]
+mod host;
+
+use host::skip;
 
 #[path = "support/docwords.rs"]
 mod docwords;
@@ -38,27 +43,37 @@ use std::sync::OnceLock;
 use docwords::{Block, Marker, doc_files, parse_doc, split_words};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-/// Where the Nix-like store of the docs lives. Fixed, because the documented output shows its
-/// paths; the store's hashes are fixed by the fixture script.
-const SANDBOX: &str = "/tmp/pydoctor-docs";
+/// How the docs show the dir the Nix-like store of the docs lives in ([`sandbox`]): one
+/// spelling on every machine, so that rewritten outputs do not churn; the store's hashes are
+/// fixed by the fixture script.
+const SHOWN_SANDBOX: &str = "/tmp/pydoctor-docs";
+
+/// Where the Nix-like store of the docs really lives: in this user's test scratch dir.
+fn sandbox() -> PathBuf {
+    host::scratch_root().join("pydoctor-docs")
+}
 
 fn nixlike_project() -> Option<PathBuf> {
     static PROJECT: OnceLock<Option<PathBuf>> = OnceLock::new();
     PROJECT
         .get_or_init(|| {
-            std::fs::create_dir_all(SANDBOX).ok()?;
+            let base = host::fhs_python_or_skip()?;
+            std::fs::create_dir_all(sandbox()).ok()?;
             let out = Command::new(Path::new(ROOT).join("scripts/fixtures/nix-like-venv.sh"))
-                .args([SANDBOX, ".venv", "numpy==2.3.2"])
+                .arg(sandbox())
+                .args([".venv", "numpy==2.3.2"])
+                .env("PYDOCTOR_TEST_PYTHON", &base.executable)
+                .env("PYDOCTOR_TEST_CACHE", host::cache_root())
                 .output()
                 .ok()?;
             if !out.status.success() {
-                eprintln!(
-                    "SKIPPED nixlike docs blocks: nix-like-venv.sh failed: {}",
+                skip::skip(format!(
+                    "nixlike docs blocks: nix-like-venv.sh failed: {}",
                     String::from_utf8_lossy(&out.stderr)
-                );
+                ));
                 return None;
             }
-            Some(Path::new(SANDBOX).join("venvs"))
+            Some(sandbox().join("venvs"))
         })
         .clone()
 }
@@ -73,7 +88,6 @@ fn run(args: &[String], marker: &Marker) -> Option<Ran> {
     cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/".into()))
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
         .stdout(Stdio::piped())
@@ -81,7 +95,7 @@ fn run(args: &[String], marker: &Marker) -> Option<Ran> {
     if marker.nixlike {
         let project = nixlike_project()?;
         cmd.current_dir(project)
-            .env("NIX_STORE_DIR", Path::new(SANDBOX).join("nix/store"));
+            .env("NIX_STORE_DIR", sandbox().join("nix/store"));
     } else {
         cmd.current_dir(ROOT);
     }
@@ -93,6 +107,9 @@ fn run(args: &[String], marker: &Marker) -> Option<Ran> {
     let out = cmd.output().expect("run pydoctor");
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
+    if marker.nixlike {
+        text = text.replace(&*sandbox().to_string_lossy(), SHOWN_SANDBOX);
+    }
     Some(Ran {
         code: out.status.code().unwrap_or(-1),
         text: normalise(&text),
@@ -123,17 +140,17 @@ fn check_command(
     };
     let marker = &block.marker;
     let Some(ran) = run(&args, marker) else {
-        eprintln!("SKIPPED {place}: its context could not be built");
+        skip::skip(format!("{place}: its context could not be built"));
         return None;
     };
     let documented = normalise(&command.output.join("\n"));
     // A branch may document a command that lands with another branch (scan): say so loudly
     // rather than fail; once it is merged the block is checked like any other.
     if ran.code == 2 && ran.text.contains("is not implemented yet") {
-        eprintln!(
-            "SKIPPED {place}: `{}` is not implemented on this branch",
+        skip::skip(format!(
+            "{place}: `{}` is not implemented on this branch",
             command.text
-        );
+        ));
         return None;
     }
     match marker.exit {

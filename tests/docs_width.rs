@@ -24,7 +24,6 @@ fn pydoctor(args: &[&str], cwd: &Path, vars: &[(&str, &Path)]) -> String {
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/".into()))
         .env("NO_COLOR", "1")
         .env("COLUMNS", WIDTH.to_string())
         .envs(vars.iter().copied())
@@ -57,7 +56,7 @@ fn too_wide(text: &str) -> Vec<String> {
             continue;
         }
         let snippet_line = in_snippet && indent == 6;
-        if snippet_line || fits_without_one_path(line) {
+        if snippet_line || fits_without_its_paths(line) {
             continue;
         }
         bad.push(format!("{columns:>3}: {line}"));
@@ -65,12 +64,15 @@ fn too_wide(text: &str) -> Vec<String> {
     bad
 }
 
-fn fits_without_one_path(line: &str) -> bool {
-    line.split_whitespace()
+/// Paths cannot be wrapped: a line that fits once its paths are taken out is held up by them
+/// (how long they are depends on where the tests run).
+fn fits_without_its_paths(line: &str) -> bool {
+    let paths: usize = line
+        .split_whitespace()
         .filter(|w| w.contains('/'))
         .map(|w| w.chars().count())
-        .max()
-        .is_some_and(|longest| line.chars().count() - longest <= WIDTH)
+        .sum();
+    paths > 0 && line.chars().count() - paths <= WIDTH
 }
 
 fn assert_fits(what: &str, text: &str) {
@@ -89,6 +91,7 @@ fn assert_fits(what: &str, text: &str) {
 fn the_width_rule_exempts_only_snippets_and_paths() {
     let long_path = format!("/nix/store/{}", "x".repeat(90));
     assert!(too_wide(&format!("  libz.so.1 needed by {long_path}")).is_empty());
+    assert!(too_wide(&format!("    venv: {long_path} (base {long_path})")).is_empty());
     assert!(!too_wide(&"word ".repeat(20)).is_empty());
     let snippet = format!("  help 1: Do it\n      export X=\"{}\"\n", "y ".repeat(45));
     assert!(too_wide(&snippet).is_empty());

@@ -12,8 +12,6 @@ use pydoctor::env::interpreter::{HowFound, Interpreter, cannot_start_finding};
 use pydoctor::request::Request;
 use pydoctor::source::probe::{self, ProbeOptions, ProbeOutcome};
 
-const PYENV_PYTHON: &str = "/root/.pyenv/versions/3.11.7/bin/python3.11";
-
 fn options(cwd: &Path) -> ProbeOptions {
     let mut request = Request::from_process(vec![]);
     request.cwd = cwd.to_path_buf();
@@ -41,24 +39,35 @@ fn a_python_whose_libpython_is_not_found_cannot_start() {
     };
     let glibc = nixlike::package_lib("glibc-2.36").unwrap();
     let t = tempfile::tempdir().unwrap();
-    let exe = t.path().join("python3.11");
+    let libpython = format!("libpython{}.so.1.0", nixlike::short_version());
+    let exe = t.path().join(python.file_name().unwrap());
     std::fs::copy(&python, &exe).unwrap();
-    if !run(Command::new("patchelf")
-        .arg("--set-rpath")
-        .arg(&glibc)
-        .arg(&exe))
+    // A python that links libpython statically (Debian's) is given the DT_NEEDED a shared
+    // build has, so that the loader must find it.
+    let needed = Command::new("patchelf")
+        .arg("--print-needed")
+        .arg(&exe)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let add_needed = needed.lines().any(|l| l == libpython)
+        || run(Command::new("patchelf")
+            .arg("--add-needed")
+            .arg(&libpython)
+            .arg(&exe));
+    if !add_needed
+        || !run(Command::new("patchelf")
+            .arg("--set-rpath")
+            .arg(&glibc)
+            .arg(&exe))
     {
-        eprintln!("SKIPPED: no patchelf");
+        nixlike::skip::skip("no patchelf");
         return;
     }
     let (interp, failure) = cannot_start(&exe, t.path());
     assert_eq!(failure.exit_status, Some(127));
     let finding = cannot_start_finding(&interp, None, &failure.stderr.text, None);
-    assert!(
-        finding.detail.contains("libpython3.11.so.1.0"),
-        "{}",
-        finding.detail
-    );
+    assert!(finding.detail.contains(&libpython), "{}", finding.detail);
 }
 
 #[test]
@@ -98,7 +107,7 @@ fn a_python_started_by_a_stub_loader_cannot_start_and_says_why() {
             .arg(&exe)
             .arg(format!("-Wl,--dynamic-linker={}", stub.display())));
     if !built {
-        eprintln!("SKIPPED: gcc could not build the stub loader");
+        nixlike::skip::skip("gcc could not build the stub loader");
         return;
     }
     let (interp, failure) = cannot_start(&exe, t.path());
@@ -114,10 +123,10 @@ fn a_python_started_by_a_stub_loader_cannot_start_and_says_why() {
 #[test]
 fn a_nix_binary_wrapper_is_seen_through() {
     let t = tempfile::tempdir().unwrap();
-    if !Path::new(PYENV_PYTHON).exists() {
-        eprintln!("SKIPPED: no pyenv python");
+    let Some(host) = nixlike::host::python_or_skip() else {
         return;
-    }
+    };
+    let target = host.executable.display();
     // Like nixpkgs' makeBinaryWrapper: a tiny C program that execs the interpreter, with the
     // generating command embedded as documentation.
     let src = t.path().join("w.c");
@@ -125,21 +134,18 @@ fn a_nix_binary_wrapper_is_seen_through() {
         &src,
         format!(
             "#include <unistd.h>\n\
-             static const char doc[] __attribute__((used)) = \"makeCWrapper '{PYENV_PYTHON}' --inherit-argv0\";\n\
-             int main(int argc, char **argv){{ (void)argc; execv(\"{PYENV_PYTHON}\", argv); return 127; }}\n"
+             static const char doc[] __attribute__((used)) = \"makeCWrapper '{target}' --inherit-argv0\";\n\
+             int main(int argc, char **argv){{ (void)argc; execv(\"{target}\", argv); return 127; }}\n"
         ),
     )
     .unwrap();
-    let wrapper = t.path().join("python3.11");
+    let wrapper = t.path().join(host.executable.file_name().unwrap());
     if !run(Command::new("gcc").arg(&src).arg("-o").arg(&wrapper)) {
-        eprintln!("SKIPPED: gcc could not build the wrapper");
+        nixlike::skip::skip("gcc could not build the wrapper");
         return;
     }
     let interp = Interpreter::at(wrapper.clone(), HowFound::Flag);
-    assert_eq!(
-        interp.real,
-        PathBuf::from(PYENV_PYTHON).canonicalize().unwrap()
-    );
+    assert_eq!(interp.real, host.executable.canonicalize().unwrap());
     assert_eq!(interp.wrapper, Some(wrapper.canonicalize().unwrap()));
     match probe::run_facts(&interp, &options(t.path())).unwrap() {
         ProbeOutcome::Ran(r) => {

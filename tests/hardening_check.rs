@@ -6,16 +6,21 @@
 //! The `check` command is written on another branch; until it lands here these are ignored
 //! (run them with `cargo test --test hardening_check -- --ignored`).
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/host.rs"]
+mod host;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The python under test (see `support/host.rs`); `python3` when none works, so that the
+/// refusals, which never start it, are still tested.
 fn python() -> PathBuf {
-    let pyenv = Path::new("/root/.pyenv/versions/3.11.7/bin/python3");
-    if pyenv.exists() {
-        return pyenv.to_path_buf();
-    }
-    PathBuf::from("/usr/bin/python3")
+    host::python()
+        .map(|p| p.executable.clone())
+        .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
 /// `pydoctor check ARGS…` with exactly `env`, in `cwd`, guarded against hangs.

@@ -7,6 +7,11 @@
 //! values, the runs are reproducible from the seed printed on failure, and it costs no build
 //! time. The fuzz targets in fuzz/ explore further; this keeps a floor under `cargo test`.
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -129,7 +134,7 @@ fn elf_samples(dir: &Path) -> Vec<(String, Vec<u8>)> {
         let path = Path::new("/usr/lib/x86_64-linux-gnu").join(name);
         match std::fs::read(&path) {
             Ok(bytes) => samples.push((path.display().to_string(), bytes)),
-            Err(_) => eprintln!("SKIPPED sample {}: not on this machine", path.display()),
+            Err(_) => eprintln!("sample {} is not on this machine: left out", path.display()),
         }
     }
     samples
@@ -223,7 +228,7 @@ fn the_resolver_on_mutated_files_finishes_with_whole_json() {
 #[test]
 fn truncated_and_mutated_ld_so_caches_parse_to_a_cache_or_none() {
     let Ok(real) = std::fs::read("/etc/ld.so.cache") else {
-        eprintln!("SKIPPED: no /etc/ld.so.cache on this machine");
+        skip::skip("no /etc/ld.so.cache on this machine");
         return;
     };
     let parsed = LdCache::parse(&real).expect("this machine's cache parses");

@@ -4,6 +4,11 @@
 //! whole JSON on stdout and no panic. ELF files are built by gcc at test time; real `ldd` is
 //! the oracle where it has something to say.
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -302,9 +307,9 @@ fn a_symlink_loop_given_to_ldd_is_a_clear_error() {
     let error = run.json["error"]["message"].as_str().unwrap().to_string();
     assert!(error.contains("cannot open"), "{error}");
     assert!(error.contains("symbolic links"), "{error}");
-    // Beside a readable file, it is a per-file error in the report.
+    // Beside a readable file, it is a per-file error in the report, and still exit 2.
     let run = ldd(&[&a, Path::new("/bin/ls")], &[]);
-    assert_ne!(run.code, 2);
+    assert_eq!(run.code, 2);
     let error = object(&run, 0)["error"].as_str().unwrap().to_string();
     assert!(error.contains("symbolic links"), "{error}");
 }
@@ -339,6 +344,20 @@ fn mkfifo(path: &Path) {
 fn endless_devices_given_to_ldd_are_not_elf_files() {
     let run = ldd(&[Path::new("/dev/zero"), Path::new("/dev/urandom")], &[]);
     assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+    // No file given is an ELF file: a usage error (exit 2) with the error document.
+    assert_eq!(run.code, 2);
+    let error = run.json["error"]["message"].as_str().unwrap();
+    assert!(error.contains("/dev/zero: not an ELF file"), "{error}");
+    // Beside one, each is a per-file error in the report, and still exit 2.
+    let run = ldd(
+        &[
+            Path::new("/dev/zero"),
+            Path::new("/dev/urandom"),
+            Path::new("/bin/ls"),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2);
     for i in 0..2 {
         let error = object(&run, i)["error"].as_str().unwrap();
         assert_eq!(error, "not an ELF file");
@@ -386,7 +405,7 @@ fn an_unreadable_search_dir_is_skipped_like_the_loader_skips_it() {
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: cannot run as nobody with setpriv here");
+        skip::skip("cannot run as nobody with setpriv here");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -405,7 +424,7 @@ fn an_unreadable_search_dir_is_skipped_like_the_loader_skips_it() {
         .ancestors()
         .all(|p| p.as_os_str().is_empty() || is_world_searchable(p))
     {
-        eprintln!("SKIPPED: nobody cannot reach {}", bin.display());
+        skip::skip(format!("nobody cannot reach {}", bin.display()));
         return;
     }
     let run = ldd_as(Some(NOBODY), &[&root], &env);

@@ -237,7 +237,7 @@ fn explain_of_a_fifo_without_a_writer_does_not_wait_for_one() {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
     let (code, json, elapsed) = explain_file(&fifo);
-    assert_eq!(code, 3);
+    assert_eq!(code, 0, "no text, no failure: {json}");
     assert!(json["extra"]["note"].as_str().unwrap().contains("empty"));
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }

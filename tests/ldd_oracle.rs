@@ -3,8 +3,13 @@
 //! ldd names must resolve to the same file in pydoctor's emulation (host loader, same
 //! environment: none). Documented exceptions are listed in `EXCEPTIONS` with their reason.
 //!
-//! The venv is built once and cached under /work/cache/ldd/venv (or $PYDOCTOR_ORACLE_VENV).
+//! The venv is built once and cached under `$PYDOCTOR_ORACLE_VENV`, else `ldd/venv` in the
+//! test cache (see `support/host.rs`).
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/host.rs"]
+mod host;
 mod support;
 
 use std::collections::BTreeMap;
@@ -21,22 +26,25 @@ const EXCEPTIONS: &[(&str, &str)] = &[];
 fn venv() -> Option<PathBuf> {
     let dir = std::env::var_os("PYDOCTOR_ORACLE_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/cache/ldd/venv"));
-    let python = dir.join("bin/python");
-    if !python.exists() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
+        .unwrap_or_else(|| host::cache_root().join("ldd/venv"));
+    let marker = dir.join(".complete");
+    if !marker.exists() {
+        let python = host::python_or_skip()?;
+        let _ = std::fs::remove_dir_all(&dir);
+        let made = Command::new(&python.executable)
+            .args(["-m", "venv", "--without-pip"])
             .arg(&dir)
             .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(dir.join("bin/pip"))
-                .args(["install", "-q", "numpy", "scipy", "pandas"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("cannot build the oracle venv (no network?): skipped");
+            .is_ok_and(|s| s.success());
+        if !made {
+            host::skip::skip(format!("cannot make the oracle venv at {}", dir.display()));
             return None;
         }
+        let site = python.site_packages(&dir);
+        if !host::install_wheels(python, &site, &["numpy", "scipy", "pandas"]) {
+            return None;
+        }
+        std::fs::write(&marker, "").ok()?;
     }
     Some(dir)
 }
@@ -151,7 +159,7 @@ fn every_library_ldd_names_in_a_venv_of_numpy_scipy_pandas_resolves_to_the_same_
 fn every_library_ldd_names_under_usr_lib_resolves_to_the_same_file() {
     let files = shared_objects(Path::new("/usr/lib/x86_64-linux-gnu"), false);
     if files.is_empty() {
-        eprintln!("no /usr/lib/x86_64-linux-gnu here: skipped");
+        host::skip::skip("no /usr/lib/x86_64-linux-gnu here");
         return;
     }
     let diffs = compare(&files);

@@ -7,6 +7,9 @@ use std::process::Command;
 
 use pydoctor::env::nix_store::NixStore;
 
+#[path = "support/skip.rs"]
+mod skip;
+
 fn nix_store() -> Option<NixStore> {
     let program = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
@@ -14,7 +17,7 @@ fn nix_store() -> Option<NixStore> {
             .find(|p| p.is_file())
     });
     let Some(program) = program else {
-        eprintln!("SKIPPED: no nix-store on PATH (Debian's nix-bin has one)");
+        skip::skip("no nix-store on PATH (Debian's nix-bin has one)");
         return None;
     };
     Some(NixStore { program })
@@ -28,10 +31,10 @@ fn add_to_store(nix: &NixStore, dir: &Path) -> Option<PathBuf> {
         .output()
         .ok()?;
     if !out.status.success() {
-        eprintln!(
-            "SKIPPED: nix-store --add failed (no writable store here?): {}",
+        skip::skip(format!(
+            "nix-store --add failed (no writable store here?): {}",
             String::from_utf8_lossy(&out.stderr)
-        );
+        ));
         return None;
     }
     Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))

@@ -2,6 +2,11 @@
 //! extension built here that needs a missing library, a hang with a grandchild, a flood of
 //! output, refused module names, an interpreter that cannot start.
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -36,7 +41,7 @@ macro_rules! python_or_skip {
         match host_python() {
             Some(p) => p,
             None => {
-                eprintln!("SKIPPED: no python3 on PATH");
+                skip::skip("no python3 on PATH");
                 return;
             }
         }
@@ -141,7 +146,7 @@ fn a_c_extension_needing_a_missing_library_fails_with_the_loader_message() {
         &s(&libdir.join("libpdmissing.so.1")),
     ]);
     if !built {
-        eprintln!("SKIPPED: gcc could not build the extension (Python.h missing?)");
+        skip::skip("gcc could not build the extension (Python.h missing?)");
         return;
     }
     let r = ran(probe::run_import(&py, "pdext", &options(&mods, Duration::from_secs(60))).unwrap());
@@ -273,7 +278,7 @@ fn an_interpreter_whose_loader_is_missing_cannot_start() {
         &s(&exe),
         "-Wl,--dynamic-linker=/lib64/ld-nowhere-x86-64.so.2",
     ]) {
-        eprintln!("SKIPPED: gcc could not build the fixture");
+        skip::skip("gcc could not build the fixture");
         return;
     }
     let py = Interpreter::at(exe, HowFound::Flag);

@@ -120,7 +120,7 @@ fn with_libstdcxx_hidden_scan_names_exactly_the_files_the_real_loader_fails_on()
     assert!(
         really
             .iter()
-            .any(|f| f.ends_with("_multiarray_umath.cpython-311-x86_64-linux-gnu.so"))
+            .any(|f| f.contains("/_multiarray_umath.cpython-"))
     );
     let import_text = std::fs::read_to_string(&import).unwrap();
     assert!(import_text.contains("libstdc++.so.6"), "{import_text}");

@@ -469,7 +469,12 @@ impl Checked {
             environment,
             failure: self.failure.take(),
             findings: std::mem::take(&mut self.findings),
-            module: self.first_module.clone(),
+            // The fixes name the module that failed, not the first one asked about.
+            module: self
+                .failing_modules
+                .first()
+                .or(self.first_module.as_ref())
+                .cloned(),
         };
         let verifier = Verifier {
             context: context.as_ref(),

@@ -234,8 +234,9 @@ fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
     } else if text.is_empty() {
         notes.push("no Python error or loader message found in the input".to_string());
     }
-    if text.is_empty() {
-        // Nothing recognisable is not "nothing wrong": the user pasted it for a reason.
+    if text.is_empty() && input.stopped_early {
+        // Text without a failure is "nothing wrong found" (exit 0, as for a CI log of a green
+        // run), but an input that did not end was not read to its end: nothing can be said.
         report.status = Status::Undiagnosed;
     }
     if !notes.is_empty() {

@@ -23,9 +23,18 @@ pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
     let resolver = Resolver::new(ctx);
     let mut objects: Vec<ResolvedObject> =
         args.files.par_iter().map(|f| resolver.resolve(f)).collect();
-    // Not one file could be read: an I/O error (exit 2), not a report about nothing.
-    if let Some(error) = all_unreadable(&objects) {
-        return Err(error);
+    // A file given that cannot be read or is no ELF file at all is a usage or I/O error
+    // (exit 2), as the docs say: alone, with the error document; beside files that could be
+    // resolved, after their report. A wrong class or machine is a finding about an ELF file.
+    let unusable = unusable_inputs(&objects);
+    if unusable.len() == objects.len()
+        && let Some(first) = unusable.first()
+    {
+        let more = match unusable.len() {
+            1 => String::new(),
+            n => format!(" (and {} more file(s))", n - 1),
+        };
+        return Err(Error::Other(format!("{first}{more}")));
     }
     if args.all {
         objects.iter_mut().for_each(unfold);
@@ -38,29 +47,21 @@ pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
         Status::Ok
     };
     report.objects = Some(objects);
+    report.input_errors = unusable;
     report.extra.insert("loader".into(), loader_facts);
     Ok(report)
 }
 
-fn all_unreadable(objects: &[ResolvedObject]) -> Option<Error> {
-    let unreadable = |o: &ResolvedObject| {
-        o.error
-            .as_deref()
-            .is_some_and(|e| e.starts_with("cannot open"))
-    };
-    if objects.is_empty() || !objects.iter().all(unreadable) {
-        return None;
-    }
-    let first = &objects[0];
-    let more = match objects.len() {
-        1 => String::new(),
-        n => format!(" (and {} more file(s))", n - 1),
-    };
-    Some(Error::Other(format!(
-        "{}: {}{more}",
-        first.path,
-        first.error.as_deref().unwrap_or_default()
-    )))
+/// `path: why` for each file given that cannot be read or is not an ELF file.
+fn unusable_inputs(objects: &[ResolvedObject]) -> Vec<String> {
+    objects
+        .iter()
+        .filter_map(|o| {
+            let error = o.error.as_deref()?;
+            (error.starts_with("cannot open") || error == "not an ELF file")
+                .then(|| format!("{}: {error}", o.path))
+        })
+        .collect()
 }
 
 fn environment_of(ctx: &LoaderContext, args: &LddArgs, request: &Request) -> Environment {

@@ -26,7 +26,7 @@ pub fn run(command: &CommandArgs, request: &Request) -> Result<Report> {
         CommandArgs::Env(args) => env::run(args, request),
         CommandArgs::Rules(args) => rules::run(args, request),
         CommandArgs::Fix(args) => fix::run(args, request),
-        CommandArgs::Completions(_) | CommandArgs::Manpage => {
+        CommandArgs::Completions(_) | CommandArgs::Manpage(_) => {
             Err(Error::Usage("not a diagnosis command".into()))
         }
     }

@@ -15,7 +15,7 @@ use super::store_pick;
 use crate::cli::ScanArgs;
 use crate::env::machine::LocalMachine;
 use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Finding};
 use crate::loader::{LoaderContext, Resolver};
 use crate::outcome::{Command, Report, Status};
@@ -107,8 +107,21 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let resolver = resolver
         .into_inner()
         .expect("set when the context is known");
-    let (owners, record_errors) =
-        Owners::from_records(records.into_inner().unwrap_or_else(PoisonError::into_inner));
+    let records = records.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // A wrong path in CI must not pass green: a tree with no ELF file and no installed
+    // distribution holds nothing to scan.
+    if walked.elf_files.is_empty() && records.is_empty() {
+        let roots: Vec<String> = target
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect();
+        return Err(Error::Usage(format!(
+            "nothing to scan in {}: no ELF file and no installed distribution (.dist-info) found",
+            roots.join(", ")
+        )));
+    }
+    let (owners, record_errors) = Owners::from_records(records);
     let mut objects = resolved
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);

@@ -24,11 +24,34 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
         }
         Status::Undiagnosed => undiagnosed(report, style, out)?,
     }
+    if report.status != Status::Ok {
+        modules_that_import(report, style, out)?;
+    }
     // A venv that `pydoctor fix` fixed says so.
     if let Some(fixed) = report.extra.get("fixed").and_then(|f| f.as_str()) {
         writeln!(out, "  {} {fixed}", style.dim("note:"))?;
     }
     warnings(&report.findings, style, out)
+}
+
+/// `check A B` where only some fail: the others are named too, so each module is reported.
+fn modules_that_import(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let Some(modules) = report.extra.get("modules").and_then(|m| m.as_array()) else {
+        return Ok(());
+    };
+    let fine: Vec<&str> = modules
+        .iter()
+        .filter(|m| m["ok"].as_bool() == Some(true))
+        .filter_map(|m| m["module"].as_str())
+        .collect();
+    if fine.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    for module in fine {
+        writeln!(out, "{} {module} imports fine", style.green("✓"))?;
+    }
+    Ok(())
 }
 
 /// One line that says what was checked: for `check`, each module and how many ELF files of it

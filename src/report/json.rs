@@ -87,6 +87,7 @@ fn shallow(report: &Report, objects: Option<Vec<ResolvedObject>>) -> Report {
         objects,
         extra: report.extra.clone(),
         fix: report.fix.clone(),
+        input_errors: report.input_errors.clone(),
     }
 }
 

@@ -4,32 +4,39 @@
 //! Use with `#[path = "scan_support/mod.rs"] mod scan_support;`.
 #![allow(dead_code)]
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "../support/host.rs"]
+pub mod host;
+
+pub use host::skip;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Where fixtures are cached: `$PYDOCTOR_TEST_CACHE/scan`, else `target/fixtures/scan`.
+/// Where fixtures are cached: `scan` in the test cache (see `host::cache_root`).
 pub fn cache_dir() -> PathBuf {
-    match std::env::var_os("PYDOCTOR_TEST_CACHE") {
-        Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("scan"),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixtures/scan"),
-    }
+    host::cache_root().join("scan")
 }
 
-/// The host python the venvs are made with.
+/// The python scans resolve for: an FHS one where there is one, else the host python, else
+/// `python3` (the tests that need one skip through `real_venv` or `fhs_python_or_skip`).
 pub fn host_python() -> PathBuf {
-    let pyenv = PathBuf::from("/root/.pyenv/versions/3.11.7/bin/python3.11");
-    if pyenv.exists() {
-        pyenv
-    } else {
-        PathBuf::from("python3")
-    }
+    host::all_pythons()
+        .iter()
+        .find(|p| p.fhs_loader)
+        .or_else(|| host::python())
+        .map(|p| p.executable.clone())
+        .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
-/// A venv called `name` with `packages` installed from real PyPI wheels; built once.
+/// A venv called `name` of an FHS python with `packages` installed from real PyPI wheels;
+/// built once. None after a loud skip.
 pub fn real_venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
+    let python = host::fhs_python_or_skip()?;
     let venv = cache_dir().join(name);
-    let want = packages.join(" ");
+    let want = format!("{} {}", python.executable.display(), packages.join(" "));
     std::fs::create_dir_all(cache_dir()).ok()?;
     // Tests run in parallel: one builder per venv, the others wait and reuse it.
     let lock = std::fs::File::create(cache_dir().join(format!(".{name}.lock"))).ok()?;
@@ -40,28 +47,15 @@ pub fn real_venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
         return Some(venv);
     }
     let _ = std::fs::remove_dir_all(&venv);
-    std::fs::create_dir_all(cache_dir()).ok()?;
-    let made = Command::new(host_python())
-        .args(["-m", "venv"])
+    let made = Command::new(&python.executable)
+        .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
         .status();
     if !made.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: cannot make a venv at {}", venv.display());
+        skip::skip(format!("cannot make a venv at {}", venv.display()));
         return None;
     }
-    let installed = Command::new(venv.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "--only-binary=:all:",
-        ])
-        .args(packages)
-        .status();
-    if !installed.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: pip install {want} failed (no network?)");
+    if !host::install_wheels(python, &python.site_packages(&venv), packages) {
         return None;
     }
     std::fs::write(&marker, &want).ok()?;
@@ -158,7 +152,7 @@ pub fn can_hide_libraries() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("SKIPPED: cannot make a mount namespace with an overlay (needs root)");
+        skip::skip("cannot make a mount namespace with an overlay (needs root)");
     }
     ok
 }

@@ -1,6 +1,6 @@
-//! The Nix-like python of testing.md section 2, for any test: built once per machine by
-//! `scripts/fixtures/nix-like-python.sh` (cached under `$PYDOCTOR_TEST_CACHE/nix-like`, else
-//! `target/fixtures/nix-like`), and venvs made with it holding real PyPI wheels.
+//! The Nix-like python, for any test: built once per machine by
+//! `scripts/fixtures/nix-like-python.sh` from an FHS python of this machine (cached under
+//! `nix-like` in the test cache, see `host.rs`), and venvs made with it holding real PyPI wheels.
 //! Use from a test file with `#[path = "support/nixlike.rs"] mod nixlike;`.
 //! When it cannot be built, the functions return None after saying so loudly on stderr.
 #![allow(dead_code)]
@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "host.rs"]
+pub mod host;
+
+pub use host::skip;
+
 /// The directory the fixture lives in (the store is `dest()/nix/store`).
 pub fn dest() -> PathBuf {
-    match std::env::var_os("PYDOCTOR_TEST_CACHE") {
-        Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("nix-like"),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixtures/nix-like"),
-    }
+    host::cache_root().join("nix-like")
 }
 
 /// The Nix-like store directory (point `NIX_STORE_DIR` here).
@@ -29,7 +33,13 @@ fn script(name: &str) -> PathBuf {
 }
 
 fn run_script(name: &str, args: &[&str]) -> Option<PathBuf> {
-    let out = Command::new(script(name)).args(args).output();
+    // The Nix-like python is a copy of an FHS one, whose pip also fills its venvs.
+    let base = host::fhs_python_or_skip()?;
+    let out = Command::new(script(name))
+        .args(args)
+        .env("PYDOCTOR_TEST_PYTHON", &base.executable)
+        .env("PYDOCTOR_TEST_CACHE", host::cache_root())
+        .output();
     match out {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
@@ -37,21 +47,21 @@ fn run_script(name: &str, args: &[&str]) -> Option<PathBuf> {
             path.exists().then_some(path)
         }
         Ok(out) => {
-            eprintln!(
-                "SKIPPED: {name} failed ({}): {}",
+            skip::skip(format!(
+                "{name} failed ({}): {}",
                 out.status,
                 String::from_utf8_lossy(&out.stderr)
-            );
+            ));
             None
         }
         Err(e) => {
-            eprintln!("SKIPPED: cannot run {name}: {e}");
+            skip::skip(format!("cannot run {name}: {e}"));
             None
         }
     }
 }
 
-/// The Nix-like `bin/python3.11` (in the store), built on first use.
+/// The Nix-like `bin/python3.N` (in the store), built on first use.
 pub fn python() -> Option<PathBuf> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     PYTHON
@@ -61,6 +71,25 @@ pub fn python() -> Option<PathBuf> {
             run_script("nix-like-python.sh", &[dest.to_str()?])
         })
         .clone()
+}
+
+/// The Nix-like python's version (`3.11.2`), from its store package's name.
+pub fn version() -> Option<String> {
+    let python = python()?;
+    let package = python.parent()?.parent()?.file_name()?.to_str()?;
+    Some(package.rsplit_once("-python3-")?.1.to_string())
+}
+
+/// Its `major.minor` (`3.11`).
+pub fn short_version() -> String {
+    version()
+        .and_then(|v| v.rsplit_once('.').map(|(short, _)| short.to_string()))
+        .unwrap_or_default()
+}
+
+/// The nixpkgs attribute of that version (`python311`).
+pub fn nix_attribute() -> String {
+    format!("python{}", short_version().replace('.', ""))
 }
 
 /// A venv called `name` made with the Nix-like python, with `packages` (pip requirement
@@ -102,7 +131,7 @@ pub fn venv_at(dest: &Path, name: &str, packages: &[&str]) -> Option<PathBuf> {
 pub fn wheel_cache() -> PathBuf {
     match std::env::var_os("PYDOCTOR_TEST_CACHE") {
         Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("wheels"),
-        _ => PathBuf::from("/work/cache/wheels"),
+        _ => dest().join("wheels"),
     }
 }
 
@@ -114,7 +143,7 @@ pub fn uv() -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        eprintln!("SKIPPED: no uv on PATH (`python3 -m pip install uv` gives one)");
+        skip::skip("no uv on PATH (`python3 -m pip install uv` gives one)");
     }
     found
 }
@@ -126,7 +155,8 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
     let python = python()?;
     let venv = project.join(".venv");
     let marker = project.join(".venv-complete");
-    let want = packages.join(" ");
+    // The venv is reused only for the same python and the same packages.
+    let want = format!("{} {}", python.display(), packages.join(" "));
     if std::fs::read_to_string(&marker).is_ok_and(|m| m == want) {
         return Some(venv.join("bin/python"));
     }
@@ -136,7 +166,7 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
         cmd.output()
             .map(|o| {
                 if !o.status.success() {
-                    eprintln!("SKIPPED: {cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+                    skip::skip(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)));
                 }
                 o.status.success()
             })
@@ -161,7 +191,7 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
             .arg("--python")
             .arg(venv.join("bin/python"))
             .args(packages))
-            || (std::env::var_os("PYDOCTOR_OFFLINE").is_none()
+            || (skip::online()
                 && ok(Command::new(&uv)
                     .args(["pip", "install", "-q", "--python"])
                     .arg(venv.join("bin/python"))
