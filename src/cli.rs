@@ -74,6 +74,14 @@ pub enum CommandArgs {
     Env(EnvArgs),
     /// List the rule database, or show one rule with its explanation and fixes.
     Rules(RulesArgs),
+    /// Apply a contained fix to the venv, prove it by importing MODULE again, or undo it.
+    ///
+    /// Diagnoses like `check`. When every missing library sits as a file on this machine (in
+    /// the Nix store), it installs a start-up preload in the venv's site-packages that loads
+    /// them by absolute path, imports each MODULE again in a fresh process, and keeps the
+    /// change only if that works. Every change is recorded in `<venv>/.pydoctor-fix/`;
+    /// `--undo` takes it back byte for byte. Nothing outside the venv is written.
+    Fix(FixArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout, or write one page per command into a directory.
@@ -109,6 +117,24 @@ pub struct CheckArgs {
     #[arg(long)]
     pub verify: bool,
     /// Seconds before the import is killed (with its whole process group).
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Module names to fix and then import (dotted identifiers); none with `--undo`.
+    #[arg(value_name = "MODULE", required_unless_present = "undo")]
+    pub modules: Vec<String>,
+    #[command(flatten)]
+    pub python: PythonArg,
+    /// Print the plan and change nothing.
+    #[arg(long, conflicts_with = "undo")]
+    pub dry_run: bool,
+    /// Take back the fix recorded in the venv's manifest, byte for byte.
+    #[arg(long)]
+    pub undo: bool,
+    /// Seconds before each import is killed (with its whole process group).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
 }

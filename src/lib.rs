@@ -9,6 +9,7 @@ pub mod elf;
 pub mod env;
 pub mod error;
 pub mod evidence;
+pub mod fix;
 pub mod loader;
 pub mod outcome;
 pub mod process;

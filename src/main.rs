@@ -141,6 +141,7 @@ fn command_of(args: &CommandArgs) -> Option<Command> {
         CommandArgs::Scan(_) => Command::Scan,
         CommandArgs::Env(_) => Command::Env,
         CommandArgs::Rules(_) => Command::Rules,
+        CommandArgs::Fix(_) => Command::Fix,
         CommandArgs::Completions(_) | CommandArgs::Manpage(_) => return None,
     })
 }

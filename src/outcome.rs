@@ -19,6 +19,7 @@ pub enum Command {
     Scan,
     Env,
     Rules,
+    Fix,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +135,9 @@ pub struct Report {
     /// Command-specific extras (the rule list for `rules`, the module for `check` …).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// `fix` only: what was changed, how it was proven, where the manifest is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::FixOutcome>,
     /// Inputs given that could not be used at all (a file that cannot be read, or is no ELF
     /// file, beside others that could): said on stderr, and the exit code is 2.
     #[serde(skip)]
@@ -153,6 +157,7 @@ impl Report {
             diagnoses: Vec::new(),
             objects: None,
             extra: serde_json::Map::new(),
+            fix: None,
             input_errors: Vec::new(),
         }
     }

@@ -5,11 +5,13 @@
 //! Glue only: the probe (`source::probe`), the environment (`env`), the package on disk
 //! (`source::package`), the loader emulation (`loader`) and the rules (`rules`) do the work.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::fix::FixedVenv;
 use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
 use super::store_pick;
 use crate::cli::CheckArgs;
@@ -41,6 +43,24 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
             .map_err(|e| Error::io("<stdin>", e))?;
         return super::explain::report_for_input(&input, request, Command::Check, true);
     }
+    Ok(diagnose(args, request)?.report)
+}
+
+/// What a check learnt beyond its report, for a command that acts on the diagnosis (`fix`).
+pub struct CheckRun {
+    pub report: Report,
+    pub interpreter: Interpreter,
+    pub options: ProbeOptions,
+    /// The interpreter's site-packages directories, as it reported them (empty when it did
+    /// not start).
+    pub site_packages: Vec<String>,
+    /// The store lib dir chosen per missing soname (what the fixes put on a search path).
+    pub store_choice: BTreeMap<String, PathBuf>,
+}
+
+/// The check pipeline on the modules of `args` (not `check -`): probe, loader context,
+/// resolution, diagnosis.
+pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     // Refuse anything that is not a module name before anything runs.
     for module in &args.modules {
         probe::validate_module_name(module)?;
@@ -60,13 +80,14 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
     let mut environment = env::machine_facts(request, Path::new("/"));
 
     let Some(facts_run) = runs.iter().find_map(|r| r.result()) else {
-        return Ok(cannot_start_report(
-            &interpreter,
-            &runs,
-            environment,
-            request,
-            &database,
-        ));
+        let report = cannot_start_report(&interpreter, &runs, environment, request, &database);
+        return Ok(CheckRun {
+            report,
+            interpreter,
+            options,
+            site_packages: Vec::new(),
+            store_choice: BTreeMap::new(),
+        });
     };
     let interpreter = match facts_run.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
         Some(exe) => interpreter.clone().with_running_executable(exe),
@@ -88,7 +109,12 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
         .map(|f| f.path.clone())
         .unwrap_or_default();
 
-    let mut checked = Checked::default();
+    // A venv that `pydoctor fix` fixed loads its libraries at start-up: resolve as it runs.
+    let fixed = FixedVenv::find(environment.python.venv.as_deref());
+    let mut checked = Checked {
+        fixed_libraries: fixed.as_ref().map(FixedVenv::loadable).unwrap_or_default(),
+        ..Checked::default()
+    };
     for run in &runs {
         checked.add_module(run, &sys_path, context.as_ref(), request)?;
     }
@@ -97,7 +123,23 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
         args,
         options: &options,
     };
-    Ok(checked.into_report(environment, context, &import, request, &database))
+    let (mut report, store_choice) =
+        checked.into_report(environment, context, &import, request, &database);
+    if let Some(fixed) = fixed {
+        fixed.annotate(&mut report);
+    }
+    let site_packages = facts_run
+        .facts
+        .as_ref()
+        .map(|f| f.site_packages.clone())
+        .unwrap_or_default();
+    Ok(CheckRun {
+        report,
+        interpreter,
+        options,
+        site_packages,
+        store_choice,
+    })
 }
 
 /// One module's import, or for `--no-import` the interpreter's facts alone.
@@ -280,6 +322,8 @@ struct Checked {
     notes: Vec<String>,
     first_module: Option<String>,
     failing_modules: Vec<String>,
+    /// Libraries a `pydoctor fix` preload loads at start-up (already loaded for every module).
+    fixed_libraries: Vec<PathBuf>,
 }
 
 impl Checked {
@@ -317,9 +361,10 @@ impl Checked {
         let started = Instant::now();
         let mut elf_findings = match context {
             Some(ctx) => {
-                let observed: Vec<PathBuf> = failed
+                let mut observed: Vec<PathBuf> = failed
                     .map(|r| r.loaded_objects.iter().map(PathBuf::from).collect())
                     .unwrap_or_default();
+                observed.extend(self.fixed_libraries.iter().cloned());
                 self.preloaded.extend_from_slice(&observed);
                 let objects = resolve_all(ctx.clone().with_preloaded(observed), &elf_files);
                 self.broken_files.extend(files_with_missing(&objects));
@@ -415,7 +460,7 @@ impl Checked {
         import: &ImportRun,
         request: &Request,
         database: &Database,
-    ) -> Report {
+    ) -> (Report, BTreeMap<String, PathBuf>) {
         let ImportRun {
             interpreter,
             args,
@@ -483,7 +528,7 @@ impl Checked {
                 .extra
                 .insert("note".into(), Value::String(self.notes.join("; ")));
         }
-        report
+        (report, pick.chosen)
     }
 }
 

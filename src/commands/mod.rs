@@ -4,6 +4,7 @@
 pub mod check;
 pub mod env;
 pub mod explain;
+pub mod fix;
 pub mod ldd;
 pub mod resolution;
 pub mod rules;
@@ -24,6 +25,7 @@ pub fn run(command: &CommandArgs, request: &Request) -> Result<Report> {
         CommandArgs::Scan(args) => scan::run(args, request),
         CommandArgs::Env(args) => env::run(args, request),
         CommandArgs::Rules(args) => rules::run(args, request),
+        CommandArgs::Fix(args) => fix::run(args, request),
         CommandArgs::Completions(_) | CommandArgs::Manpage(_) => {
             Err(Error::Usage("not a diagnosis command".into()))
         }

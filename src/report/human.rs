@@ -27,6 +27,10 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     if report.status != Status::Ok {
         modules_that_import(report, style, out)?;
     }
+    // A venv that `pydoctor fix` fixed says so.
+    if let Some(fixed) = report.extra.get("fixed").and_then(|f| f.as_str()) {
+        writeln!(out, "  {} {fixed}", style.dim("note:"))?;
+    }
     warnings(&report.findings, style, out)
 }
 

@@ -86,6 +86,7 @@ fn shallow(report: &Report, objects: Option<Vec<ResolvedObject>>) -> Report {
         diagnoses: report.diagnoses.clone(),
         objects,
         extra: report.extra.clone(),
+        fix: report.fix.clone(),
         input_errors: report.input_errors.clone(),
     }
 }

@@ -4,6 +4,7 @@
 //! stream and resolves colour once.
 
 pub mod env;
+pub mod fix;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -32,6 +33,7 @@ pub fn render(
         (Format::Human, Command::Env) => env::render(report, style, out),
         (Format::Human, Command::Scan) => scan::render(report, style, out),
         (Format::Human, Command::Ldd) => tree::render(report, style, out),
+        (Format::Human, Command::Fix) => fix::render(report, style, out),
         (Format::Human, _) => human::render(report, style, out),
     }
 }
