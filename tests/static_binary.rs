@@ -148,7 +148,7 @@ fn the_static_binary_maps_no_shared_object_at_run_time() {
             skip("no strace (apt-get install strace; .ci/run does)");
             return;
         };
-        if !out.status.code().is_some_and(|c| c <= 3) {
+        if out.status.code().is_none_or(|c| c > 3) {
             skip(format!(
                 "strace cannot trace here: {}",
                 String::from_utf8_lossy(&out.stderr)
