@@ -1,9 +1,12 @@
 # pydoctor for a plain `callPackage ./package.nix { }`.
 {
   lib,
+  stdenv,
   rustPlatform,
   python3,
   patchelf,
+  strace,
+  nix,
 }:
 
 rustPlatform.buildRustPackage {
@@ -13,12 +16,20 @@ rustPlatform.buildRustPackage {
   src = lib.cleanSource ./.;
   cargoLock.lockFile = ./Cargo.lock;
 
-  # The test suite builds ELF fixtures with the C compiler from stdenv and runs a real CPython.
+  # The test suite builds ELF fixtures with the C compiler from stdenv, runs a real CPython (the
+  # python3 on PATH; its headers come with it), compares with glibc's `ldd`, patches ELF files
+  # with patchelf, traces the binary with strace and parses the Nix files with
+  # nix-instantiate (`--store dummy://`: no store is opened).
   nativeCheckInputs = [
     python3
     patchelf
+    strace
+    nix
+    (lib.getBin stdenv.cc.libc)
   ];
-  # Tests that need root, namespaces or PyPI skip themselves in the build sandbox.
+  # No network in the sandbox: tests that need PyPI skip loudly, as do those that need root
+  # (mount namespaces) or an FHS python; none needs HOME, a fixed uid or a path outside the
+  # build dir (their scratch and cache dirs are under target/).
   env.PYDOCTOR_OFFLINE = "1";
 
   meta = {

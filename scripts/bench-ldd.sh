@@ -2,7 +2,7 @@
 # Benchmark `pydoctor ldd` against libtree (one process, all files) and an `ldd` loop over
 # every ELF file of a venv of popular wheels (~390 files).
 #
-#   scripts/bench-ldd.sh            # venv cached in $BENCH_VENV (default /work/cache/ldd/bench-venv)
+#   scripts/bench-ldd.sh            # venv cached in $BENCH_VENV (default target/tmp/cache/ldd/bench-venv)
 #   RUNS=21 scripts/bench-ldd.sh    # more rounds (default 15)
 #   PYDOCTOR=/path/to/pydoctor scripts/bench-ldd.sh   # time that binary (no cargo build)
 #   LDD_LOOP=0 scripts/bench-ldd.sh # skip the ~10 s ldd loop
@@ -16,7 +16,7 @@
 # Needs: python3 with venv/pip (network on first run), libtree (apt-get install libtree), ldd.
 set -eu
 
-VENV=${BENCH_VENV:-/work/cache/ldd/bench-venv}
+VENV=${BENCH_VENV:-$(cd "$(dirname "$0")/.." && pwd)/target/tmp/cache/ldd/bench-venv}
 RUNS=${RUNS:-15}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PACKAGES="numpy scipy pandas pyarrow scikit-learn pillow matplotlib lxml cryptography grpcio

@@ -7,14 +7,14 @@
 #   PYDOCTOR=/path/to/pydoctor scripts/bench-scan.sh   # time that binary (no cargo build)
 #
 # VENV defaults to the ldd benchmark's venv (scripts/bench-ldd.sh) when it exists, else one
-# built here with the same package list under ${PYDOCTOR_TEST_CACHE:-/work/cache}/scan.
+# built here with the same package list under ${PYDOCTOR_TEST_CACHE:-target/tmp/cache}/scan.
 # scan does more than libtree: it walks the tree (checking file magic), reads every RECORD,
 # reads the interpreter's facts (without running it), and checks symbol versions.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
-CACHE=${PYDOCTOR_TEST_CACHE:-/work/cache}
+CACHE=${PYDOCTOR_TEST_CACHE:-$HERE/../target/tmp/cache}
 PACKAGES="numpy scipy pandas pyarrow scikit-learn pillow matplotlib lxml cryptography grpcio
 opencv-python-headless polars shapely orjson pydantic h5py"
 RUNS=${2:-7}

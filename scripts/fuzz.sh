@@ -27,7 +27,7 @@ cargo_fuzz=${CARGO_FUZZ:-cargo fuzz}
 seed_elf() {
     local out=$1
     local wheel
-    wheel=$(ls /work/cache/wheels/numpy-*.whl "$root"/target/wheels/numpy-*.whl 2>/dev/null | head -1 || true)
+    wheel=$(ls ${PYDOCTOR_TEST_CACHE:+"$PYDOCTOR_TEST_CACHE"/wheels/numpy-*.whl} "$root"/target/tmp/cache/wheels/numpy-*.whl "$root"/target/wheels/numpy-*.whl 2>/dev/null | head -1 || true)
     if [ -n "$wheel" ]; then
         python3 - "$wheel" "$out" <<'PY'
 import sys, zipfile, os

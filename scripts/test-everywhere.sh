@@ -84,6 +84,7 @@ run_pass() {
         done'
     "${wrapper[@]}" env -i "$@" PYDOCTOR_TEST_TMPDIR="$dir/tmp" PYDOCTOR_TEST_CACHE="$dir/cache" \
         PYDOCTOR_SKIP_LOG="$dir/skipped.log" INSTA_UPDATE=no \
+        ${PYDOCTOR_TEST_UV:+PYDOCTOR_TEST_UV="$PYDOCTOR_TEST_UV"} \
         bash -c "cd '$ROOT' && $script" _ "${BINARIES[@]}" > "$log" 2>&1
     local passed failed skipped bad
     passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')

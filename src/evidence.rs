@@ -4,12 +4,12 @@
 //! findings, environment facts). Sources (`source/`, `loader/`, `env/`) fill an [`Evidence`];
 //! `rules/` reads it and never looks at the machine itself. Nothing here prints.
 //!
-//! The serde shapes of these types are part of the JSON contract (design.md, version 1):
+//! The serde shapes of these types are part of the JSON contract (docs/json.md, version 1):
 //! fields may be added, never renamed.
 
 use serde::{Deserialize, Serialize};
 
-/// What went wrong, in the fixed vocabulary of design.md.
+/// What went wrong, in the fixed vocabulary of docs/json.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CauseKind {

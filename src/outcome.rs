@@ -1,6 +1,6 @@
 //! The result of one command run: what every renderer (human, JSON, GitHub) receives.
 //!
-//! This module owns the JSON contract's top-level shape (design.md, schema version 1) and the
+//! This module owns the JSON contract's top-level shape (docs/json.md, schema version 1) and the
 //! mapping from an outcome to the documented exit code. It holds data only; `report/` prints it.
 
 use serde::{Deserialize, Serialize};

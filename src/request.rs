@@ -45,7 +45,7 @@ impl Request {
     }
 }
 
-/// Split a library path list the way ld.so splits LD_LIBRARY_PATH (loader-facts A3).
+/// Split a library path list the way ld.so splits LD_LIBRARY_PATH (docs/loader-and-nix.md, "Search path lists").
 pub fn split_ld_library_path(value: &str) -> Vec<String> {
     if value.is_empty() {
         return Vec::new();

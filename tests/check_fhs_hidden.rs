@@ -1,5 +1,5 @@
 //! The numpy failure of the Nix tests, through an FHS (pyenv) python instead: libstdc++ is
-//! hidden in a private mount namespace (testing.md section 1, `scripts/fixtures/hide-lib.sh`)
+//! hidden in a private mount namespace (docs/how-it-is-tested.md, "Hiding a system library"; `scripts/fixtures/hide-lib.sh`)
 //! and pydoctor itself runs inside it. The advice differs: a distribution package first, no
 //! LD_LIBRARY_PATH of store paths, nothing about Nix. Needs root and `unshare -m`; skips loudly
 //! without them.

@@ -85,7 +85,7 @@ fn assert_every_fix_fits_a_uv_venv(doc: &Value) {
 #[test]
 fn a_uv_venv_of_a_nix_python_gets_fixes_that_run_without_pip() {
     let Some(_) = nixlike::python() else { return };
-    let project = Path::new(env!("CARGO_TARGET_TMPDIR")).join("field/uv-project");
+    let project = nixlike::scratch("field/uv-project");
     let Some(python) = nixlike::uv_venv(&project, &["numpy==2.3.2"]) else {
         return;
     };
@@ -148,7 +148,7 @@ fn gcc(args: &[&str], dir: &Path) -> bool {
 /// has the highest version; a `libz.so.1` that needs GLIBC_2.99; and a working libstdc++ in a
 /// newer gcc entry than the store's own. Built once per target dir.
 fn workstation_store() -> Option<(PathBuf, PathBuf)> {
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("field/workstation");
+    let dest = nixlike::scratch("field/workstation");
     let python = nixlike::venv_at(&dest, "numpy-2.3.2", &["numpy==2.3.2"])?;
     let store = dest.join("nix/store");
     let old_gcc = store.join("0000000000000000000000000000000a-gcc-99.1.0-lib/lib");

@@ -1,4 +1,4 @@
-//! `pydoctor check` end to end on the Nix-like python of testing.md section 2, with real numpy
+//! `pydoctor check` end to end on the Nix-like python of docs/how-it-is-tested.md ("The Nix-like python"), with real numpy
 //! 2.3.2 and 2.4.x and pandas wheels from PyPI: every library the loader would miss is named in
 //! one run with the file that needs it, numpy's wrappers are seen through, the python is known to
 //! be a Nix-store one, and the ld-library-path fix is verified — then really makes the import

@@ -54,6 +54,24 @@ fn env_on_this_machine_sees_an_fhs_python_with_the_fhs_loader() {
 }
 
 #[test]
+fn env_reports_the_version_and_loader_of_every_python_on_path() {
+    // The version axis: each CPython of this machine (python3, python3.N on PATH), as found.
+    let pythons = nixlike::host::all_pythons();
+    if pythons.is_empty() {
+        nixlike::skip::skip("no python on PATH");
+        return;
+    }
+    for python in pythons {
+        let doc = env_json(&["--python", python.executable.to_str().unwrap()], &[]);
+        let py = &doc["environment"]["python"];
+        assert_eq!(py["version"], python.version.as_str(), "{python:?}");
+        if python.fhs_loader {
+            assert_eq!(py["loader_flavor"], "fhs-glibc", "{python:?}");
+        }
+    }
+}
+
+#[test]
 fn env_finds_python3_on_path_by_default() {
     let doc = env_json(&[], &[]);
     assert_eq!(doc["extra"]["interpreter"]["how_found"], "path");

@@ -1,4 +1,4 @@
-//! One ELF fixture per loader rule (loader-facts A2–A5), built by gcc at test time, each
+//! One ELF fixture per loader rule (docs/loader-and-nix.md: the search order and the details below it), built by gcc at test time, each
 //! resolved by pydoctor and dlopen'd by the real loader through a harness: both must agree.
 
 mod support;

@@ -1,4 +1,4 @@
-//! The probe on the Nix-like python with real numpy 2.3.2 (testing.md section 2): one missing
+//! The probe on the Nix-like python with real numpy 2.3.2 (docs/how-it-is-tested.md, "The Nix-like python"): one missing
 //! library at a time, as the real loader reports them, and the store lookup that finds them.
 
 #[path = "support/nixlike.rs"]

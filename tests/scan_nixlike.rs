@@ -1,4 +1,4 @@
-//! `pydoctor scan` of a venv made with the Nix-like python (testing.md section 2): the venv's
+//! `pydoctor scan` of a venv made with the Nix-like python (docs/how-it-is-tested.md, "The Nix-like python"): the venv's
 //! own interpreter's loader (Nix glibc: no ld.so.cache, no /usr/lib) must be used, every
 //! missing library reported at once, and exactly the files that the real interpreter fails
 //! to dlopen named.

@@ -1,5 +1,5 @@
 //! `pydoctor scan` on real venvs built from PyPI wheels, checked against the real loader:
-//! clean on this machine, and with libstdc++ hidden (testing.md section 1) it must name
+//! clean on this machine, and with libstdc++ hidden (docs/how-it-is-tested.md, "Hiding a system library") it must name
 //! exactly the files whose real dlopen fails.
 
 #[path = "scan_support/mod.rs"]

@@ -218,7 +218,7 @@ fn run_probes(
 }
 
 /// A python whose loader is the FHS path, on a machine where that path is nix-ld, really runs
-/// under the loader NIX_LD names, with NIX_LD_LIBRARY_PATH appended (loader-facts D).
+/// under the loader NIX_LD names, with NIX_LD_LIBRARY_PATH appended (docs/loader-and-nix.md, "nix-ld's variables and defaults").
 fn through_nix_ld(
     ctx: LoaderContext,
     environment: &Environment,

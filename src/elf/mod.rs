@@ -76,7 +76,7 @@ impl Target {
     };
 }
 
-/// ld.so's `open_verify` verdict on a file's first bytes (loader-facts A4).
+/// ld.so's `open_verify` verdict on a file's first bytes (docs/loader-and-nix.md, "What is skipped, and what stops the search").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderCheck {
     /// Loadable by this loader.
@@ -224,7 +224,7 @@ pub struct ElfSummary {
 }
 
 impl ElfSummary {
-    /// DT_RPATH as the loader uses it: ignored when DT_RUNPATH exists (loader-facts A2).
+    /// DT_RPATH as the loader uses it: ignored when DT_RUNPATH exists (docs/loader-and-nix.md, "The search order").
     pub fn effective_rpath(&self) -> Option<&str> {
         if self.runpath.is_some() {
             None

@@ -1,6 +1,6 @@
 //! Which python to diagnose, and why it cannot start when it cannot.
 //!
-//! Discovery order (design.md): `--python PATH`, else `$VIRTUAL_ENV/bin/python`, else
+//! Discovery order (docs/commands/check.md): `--python PATH`, else `$VIRTUAL_ENV/bin/python`, else
 //! `./.venv/bin/python` (relative to the request's working directory), else `python3` on the
 //! request's `PATH`. The path is kept as given (a venv's `bin/python` symlink is what makes it a
 //! venv) beside its real file: symlinks resolved and a Nix `makeBinaryWrapper` wrapper seen

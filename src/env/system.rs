@@ -1,6 +1,6 @@
 //! Facts about the machine itself, read under a root directory (`/` in real runs, a temporary
 //! directory in tests): whether it is NixOS, and what the FHS loader path
-//! `/lib64/ld-linux-x86-64.so.2` really is (loader-facts.md D and I).
+//! `/lib64/ld-linux-x86-64.so.2` really is (docs/loader-and-nix.md, "nix-ld's variables and defaults" and "Telling machines and pythons apart").
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
 //! `/etc/ld.so.cache` (or the loader's own cache path) read directly, both layouts
-//! (loader-facts B): the new "glibc-ld.so.cache1.1" format alone, and the old "ld.so-1.7.0"
+//! (docs/loader-and-nix.md, "The ld.so.cache file"): the new "glibc-ld.so.cache1.1" format alone, and the old "ld.so-1.7.0"
 //! table followed by the new one. Lookup follows `search_cache`: flags must match the
 //! loader's, legacy hwcap entries are skipped, glibc-hwcaps entries are used only for an
 //! active subdirectory and win over the plain entry by priority.

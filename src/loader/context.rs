@@ -22,7 +22,7 @@ use super::dst;
 /// The FHS loader path of this architecture.
 pub const HOST_LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 
-/// nix-ld's compiled-in defaults when its variables are unset (loader-facts D).
+/// nix-ld's compiled-in defaults when its variables are unset (docs/loader-and-nix.md, "nix-ld's variables and defaults").
 const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
 const NIX_LD_LIBRARY_PATH_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib";
 
@@ -226,7 +226,7 @@ impl LoaderContext {
     }
 
     /// The same, with `$NIX_LD` and `$NIX_LD_LIBRARY_PATH` from the request, or nix-ld's
-    /// compiled-in defaults when they are unset (loader-facts D).
+    /// compiled-in defaults when they are unset (docs/loader-and-nix.md, "nix-ld's variables and defaults").
     pub fn with_nix_ld_from(self, request: &Request) -> LoaderContext {
         let real = request.nonempty_var("NIX_LD").unwrap_or(NIX_LD_DEFAULT);
         let dirs = request
@@ -240,7 +240,7 @@ impl LoaderContext {
 
     /// The interpreter's loader path is the nix-ld shim: the real loader is `real_loader`
     /// (`$NIX_LD`), whose dirs and cache apply, and nix-ld appends `nix_ld_library_path`
-    /// (`$NIX_LD_LIBRARY_PATH`, or its default) to LD_LIBRARY_PATH (loader-facts D).
+    /// (`$NIX_LD_LIBRARY_PATH`, or its default) to LD_LIBRARY_PATH (docs/loader-and-nix.md, "nix-ld's variables and defaults").
     /// Not testable here without a real nix-ld; kept deliberately simple.
     pub fn with_nix_ld(
         mut self,

@@ -1,5 +1,5 @@
 //! Dynamic string tokens (`$ORIGIN`, `$LIB`, `$PLATFORM`, braced or not) and the loader's
-//! spelling of a search dir (loader-facts A3, A5).
+//! spelling of a search dir (docs/loader-and-nix.md, "Search path lists" and "$ORIGIN, $LIB and $PLATFORM").
 
 /// Expand the DSTs of one path element. `None` when a known token has no value: the loader
 /// then drops the element. Unknown `$FOO` is copied literally.

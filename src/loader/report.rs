@@ -1,6 +1,6 @@
-//! The resolution as data for the JSON contract's `objects` (design.md).
+//! The resolution as data for the JSON contract's `objects` (docs/json.md).
 //!
-//! design.md's fields (`path`, `needed`, `soname`, `found_via`, `tried`) keep their meaning;
+//! docs/json.md's fields (`path`, `needed`, `soname`, `found_via`, `tried`) keep their meaning;
 //! the others are additions, omitted from JSON when empty.
 
 use serde::{Deserialize, Serialize};
@@ -107,7 +107,7 @@ pub struct VersionProblem {
 #[serde(rename_all = "kebab-case")]
 pub enum FoundVia {
     Rpath,
-    /// design.md spells this one with underscores.
+    /// docs/json.md spells this one with underscores.
     #[serde(rename = "ld_library_path")]
     LdLibraryPath,
     Runpath,
@@ -115,7 +115,7 @@ pub enum FoundVia {
     LdSoCache,
     DefaultDir,
     AlreadyLoaded,
-    /// A DT_NEEDED entry with a '/', opened directly (not in design.md's list; added).
+    /// A DT_NEEDED entry with a '/', opened directly (not in the first version of the list; added).
     DirectPath,
 }
 

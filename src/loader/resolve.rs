@@ -1,6 +1,6 @@
 //! The resolver: what ld.so would do when the interpreter dlopens one file. It replays the
 //! loader's breadth-first walk of the DT_NEEDED closure (each name looked up among loaded
-//! objects first, then searched in the order of loader-facts A2 with the immediate loader's
+//! objects first, then searched in the order of docs/loader-and-nix.md ("The search order") with the immediate loader's
 //! RPATH chain and RUNPATH), checks symbol versions against the library that would be found,
 //! and turns the walk into the nested `objects` tree of the JSON contract.
 //!
@@ -346,7 +346,7 @@ impl Resolver {
             .position(|p| p.names.iter().any(|n| n == name))
     }
 
-    /// The search for a name needed by node `i` (loader-facts A2). Only files of the other
+    /// The search for a name needed by node `i` (docs/loader-and-nix.md, "The search order"). Only files of the other
     /// class found: the loader's message says so instead of "cannot open".
     ///
     /// Not memoised: a key must hold the RPATH chain, whose root differs for every file of

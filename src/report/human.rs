@@ -59,7 +59,13 @@ fn modules_that_import(report: &Report, style: &Style, out: &mut dyn Write) -> i
 fn ok_verdict(report: &Report) -> String {
     let modules = report.extra.get("modules").and_then(|m| m.as_array());
     let Some(modules) = modules.filter(|m| !m.is_empty()) else {
-        return "no problem found".into();
+        // `explain` of text with nothing in it to diagnose says so (the note of the JSON).
+        return match report.extra.get("note").and_then(|n| n.as_str()) {
+            Some(note) if report.command == crate::outcome::Command::Explain => {
+                format!("no problem found: {note}")
+            }
+            _ => "no problem found".into(),
+        };
     };
     let python = report
         .environment

@@ -1,4 +1,4 @@
-//! JSON output: one object on stdout per run (design.md, schema version 1).
+//! JSON output: one object on stdout per run (docs/json.md, schema version 1).
 
 use std::io::{self, Write};
 

@@ -282,7 +282,7 @@ pub struct ExampleFinding {
     pub newest_available: Option<String>,
 }
 
-/// The fix id vocabulary (design.md), extended with the two executable-stack workarounds.
+/// The fix id vocabulary (docs/json.md), extended with the two executable-stack workarounds.
 /// Ids are never renamed.
 pub const FIX_IDS: &[&str] = &[
     "nix-ld",

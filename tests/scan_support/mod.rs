@@ -1,6 +1,6 @@
 //! Shared by the `scan_*` tests: real venvs built from PyPI wheels (cached), the loader as
 //! oracle (each file dlopen'd by the real interpreter in a forked child), and a private mount
-//! namespace in which libstdc++ is hidden (testing.md section 1).
+//! namespace in which libstdc++ is hidden (docs/how-it-is-tested.md, "Hiding a system library").
 //! Use with `#[path = "scan_support/mod.rs"] mod scan_support;`.
 #![allow(dead_code)]
 

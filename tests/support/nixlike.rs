@@ -127,25 +127,23 @@ pub fn venv_at(dest: &Path, name: &str, packages: &[&str]) -> Option<PathBuf> {
     run_script("nix-like-venv.sh", &args)
 }
 
-/// Where the venv scripts keep downloaded wheels (shared with `nix-like-venv.sh`).
-pub fn wheel_cache() -> PathBuf {
-    match std::env::var_os("PYDOCTOR_TEST_CACHE") {
-        Some(cache) if !cache.is_empty() => PathBuf::from(cache).join("wheels"),
-        _ => dest().join("wheels"),
-    }
-}
-
-/// A real `uv` on PATH, or None after saying so.
+/// A real `uv`: `$PYDOCTOR_TEST_UV`, else `uv` on PATH, or None after a loud skip.
 pub fn uv() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join("uv"))
-            .find(|p| p.is_file())
-    });
+    let given = std::env::var_os("PYDOCTOR_TEST_UV")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let found = given.or_else(|| host::on_path("uv"));
     if found.is_none() {
-        skip::skip("no uv on PATH (`python3 -m pip install uv` gives one)");
+        skip::skip(
+            "no uv (PYDOCTOR_TEST_UV, or uv on PATH; `python3 -m pip install uv` gives one)",
+        );
     }
     found
+}
+
+/// Where a test keeps a fixture of its own between runs.
+pub fn scratch(name: &str) -> PathBuf {
+    host::scratch_root().join(name)
 }
 
 /// `uv venv` with the Nix-like python at `project/.venv`, and `packages` installed by
@@ -172,11 +170,17 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
             })
             .unwrap_or(false)
     };
-    let made = ok(Command::new(&uv)
+    // uv keeps its cache under HOME, which a sandboxed run does not have.
+    let uv_cmd = || {
+        let mut cmd = Command::new(&uv);
+        cmd.env("UV_CACHE_DIR", host::scratch_root().join("uv-cache"));
+        cmd
+    };
+    let made = ok(uv_cmd()
         .args(["venv", "-q", "--python"])
         .arg(&python)
         .arg(&venv));
-    let cache = wheel_cache();
+    let cache = host::wheels();
     let installed = made
         && (ok(Command::new(&uv)
             .args([
@@ -188,11 +192,13 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
                 "--find-links",
             ])
             .arg(&cache)
+            .arg("--find-links")
+            .arg(dest().join("wheels"))
             .arg("--python")
             .arg(venv.join("bin/python"))
             .args(packages))
             || (skip::online()
-                && ok(Command::new(&uv)
+                && ok(uv_cmd()
                     .args(["pip", "install", "-q", "--python"])
                     .arg(venv.join("bin/python"))
                     .args(packages))));
