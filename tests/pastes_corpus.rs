@@ -203,6 +203,32 @@ fn print_matrix(matrix: &Matrix) {
     }
 }
 
+/// How many cases each loader pattern speaks for: a pattern that fits one paste only is a
+/// sign of tuning, and is listed (printed, for the reader; the table's own examples are its
+/// tests).
+#[test]
+fn loader_patterns_are_general() {
+    use pydoctor::source::messages::Tables;
+    use pydoctor::source::paste;
+    let tables = Tables::builtin().unwrap();
+    let mut hits: BTreeMap<&str, usize> = BTreeMap::new();
+    for label in labels() {
+        let text = std::fs::read_to_string(corpus().join("cases").join(&label.file)).unwrap();
+        let lines = paste::clean(&text, &tables.paste);
+        for pattern in &tables.patterns {
+            if lines.iter().any(|l| pattern.regex.is_match(l)) {
+                *hits.entry(pattern.id.as_str()).or_default() += 1;
+            }
+        }
+    }
+    println!("\ncases per loader pattern:");
+    for pattern in &tables.patterns {
+        let n = hits.get(pattern.id.as_str()).copied().unwrap_or(0);
+        let flag = if n == 1 { "  <- one paste only" } else { "" };
+        println!("  {:<36} {n:>4}{flag}", pattern.id);
+    }
+}
+
 #[test]
 fn explain_names_the_cause_the_threads_established() {
     let labels = labels();

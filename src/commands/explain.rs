@@ -240,7 +240,8 @@ fn evidence_of(text: &TextEvidence) -> Evidence {
         environment: text.environment.clone(),
         failure: text.main_failure().cloned(),
         findings: text.findings.clone(),
-        module: None,
+        // The package the text shows stands for the module asked about, as in `check`.
+        module: text.package.clone(),
         package: text.package.clone(),
     }
 }

@@ -143,7 +143,13 @@ pub fn assign<C: Candidate>(candidates: &[C], evidence: &Evidence) -> Vec<Group>
 }
 
 fn rank(kind: CauseKind, group: &Group, evidence: &Evidence) -> (u8, u8, usize) {
-    let kind_rank = u8::from(kind != CauseKind::InterpreterCannotStart);
+    // An interpreter that cannot start comes first; then a glibc build under musl, which
+    // explains the missing libraries and symbols it shows too.
+    let kind_rank = match kind {
+        CauseKind::InterpreterCannotStart => 0,
+        CauseKind::MuslGlibcMismatch => 1,
+        _ => 2,
+    };
     let from_failure = group
         .findings
         .iter()

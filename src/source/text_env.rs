@@ -11,7 +11,7 @@ use regex::Regex;
 
 use super::paste::truncate_at_char;
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
-use crate::evidence::{Environment, LoaderFlavor, PythonKind};
+use crate::evidence::{Environment, LoaderFlavor, Platform, PythonKind};
 
 /// How much of one line these patterns look at.
 const MAX_LINE: usize = 2048;
@@ -49,6 +49,17 @@ fn uv_regex() -> &'static Regex {
     })
 }
 
+/// Windows drive paths and banners; macOS file names, framework paths and banners.
+fn platform_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?P<windows>(?:^|[\s"'(~])[A-Za-z]:\\|\] on win32$|\.pyd(?-u:\b))|(?P<macos>-darwin\.so|\.dylib(?-u:\b)|/Library/Frameworks/Python\.framework/|\] on darwin$)"#,
+        )
+        .expect("static regex")
+    })
+}
+
 /// Path markers of venv tools (the venv directories they create).
 const VENV_TOOLS: &[(&str, &str)] = &[
     ("/pypoetry/virtualenvs/", "poetry"),
@@ -74,6 +85,11 @@ pub fn add_hints(lines: &[String], paths: &[String], env: &mut Environment, stor
         .any(|l| l.contains("-linux-musl") || l.contains("musllinux_"))
     {
         env.python.loader_flavor = LoaderFlavor::Musl;
+    }
+    // A Linux path in the text (WSL, a cross build) leaves the platform to the messages.
+    let linux = ["/usr/", "/lib", "/home/", "/nix/", "/root/"];
+    if env.os.platform.is_none() && !paths.iter().any(|p| linux.iter().any(|l| p.starts_with(l))) {
+        env.os.platform = platform(&lines);
     }
     env.os.distro = distro(paths, env);
     env.python.nix_app = nix_app(paths, store_dir);
@@ -109,6 +125,16 @@ fn interpreter(lines: &[&str], env: &mut Environment, store_dir: &str) {
         python.version = Some(v.to_string());
         python.nix_attribute = nix_python_attribute(v);
     }
+}
+
+/// The platform the text's paths and banners show, when no loader message did.
+fn platform(lines: &[&str]) -> Option<Platform> {
+    let caps = lines.iter().find_map(|l| platform_regex().captures(l))?;
+    Some(if caps.name("windows").is_some() {
+        Platform::Windows
+    } else {
+        Platform::Macos
+    })
 }
 
 /// The distribution family the paths point to.
@@ -202,6 +228,17 @@ mod tests {
             "  File \"/home/u/.cache/pypoetry/virtualenvs/p-x-py3.11/lib/python3.11/site-packages/a.py\", line 1",
         );
         assert_eq!(env.python.venv_tool.as_deref(), Some("poetry"));
+    }
+
+    #[test]
+    fn windows_and_macos_show_in_paths() {
+        let env = env_of(
+            "  File \"C:\\Users\\u\\site-packages\\torch\\__init__.py\", line 1, in <module>",
+        );
+        assert_eq!(env.os.platform, Some(Platform::Windows));
+        let env = env_of("ImportError: dlopen(/Users/u/x/_m.cpython-311-darwin.so, 2): y");
+        assert_eq!(env.os.platform, Some(Platform::Macos));
+        assert_eq!(env_of("ImportError: /a/x.so: y").os.platform, None);
     }
 
     #[test]

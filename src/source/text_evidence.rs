@@ -552,6 +552,52 @@ mod tests {
     }
 
     #[test]
+    fn a_required_by_wrapped_onto_the_next_line_is_read_with_its_message() {
+        let tables = Tables::builtin().unwrap();
+        let (found, _) = scan_findings(
+            &lines(
+                "ImportError: /usr/lib/x86_64-linux-gnu/libstdc++.so.6: version 'GLIBCXX_3.4.33' not found (required by\n    /v/lib/python3.12/site-packages/scipy/_x.cpython-312-x86_64-linux-gnu.so)",
+            ),
+            tables,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].library.as_deref(), Some("GLIBCXX_3.4.33"));
+        assert!(
+            found[0]
+                .required_by
+                .as_deref()
+                .unwrap()
+                .ends_with("_x.cpython-312-x86_64-linux-gnu.so")
+        );
+        let (found, _) = scan_findings(
+            &lines(
+                "ImportError: /usr/lib/x86_64-linux-gnu/libstdc++.so.6: version 'GLIBCXX_3.4.33' not found",
+            ),
+            tables,
+        );
+        assert_eq!(found[0].kind, CauseKind::LibstdcxxVersionTooOld);
+        assert_eq!(found[0].required_by, None);
+        assert!(found[0].detail.starts_with("a module needs GLIBCXX_3.4.33"));
+    }
+
+    #[test]
+    fn a_line_cut_by_the_terminal_mid_word_is_glued_back() {
+        let tables = Tables::builtin().unwrap();
+        let (found, _) = scan_findings(
+            &lines(
+                "ImportError: /nix/store/gk42f59363p82rg2wv2mfy71jn5w4q4c-glibc-2.32-48/lib/libc.so.6: version `GLIBC_2.33' not foun\nd (required by /nix/store/x-gcc-10.3.0-lib/lib/libstdc++.so.6)",
+            ),
+            tables,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].library.as_deref(), Some("GLIBC_2.33"));
+        assert_eq!(
+            found[0].required_by.as_deref(),
+            Some("/nix/store/x-gcc-10.3.0-lib/lib/libstdc++.so.6")
+        );
+    }
+
+    #[test]
     fn a_cpython_symbol_is_a_python_abi_mismatch() {
         let tables = Tables::builtin().unwrap();
         let (found, _) = scan_findings(

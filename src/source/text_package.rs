@@ -1,6 +1,7 @@
 //! The Python package a paste is about, so that fixes can name it.
 //!
-//! Owns reading it from what the text shows, most telling first: the installed package that
+//! Owns reading it from what the text shows, most telling first: the missing module when the
+//! first finding is a `No module named` (that is what to install), the installed package that
 //! holds the file a loader message names (`site-packages/h5py/…`, `scipy.libs/…`), the
 //! innermost frame under a `site-packages` (the package whose import failed), a wrapper
 //! message's package (numpy's, pandas'), the first `import x` the user ran, a wheel's file
@@ -46,11 +47,20 @@ pub fn package_of(
     findings: &[Finding],
     tables: &Tables,
 ) -> Option<String> {
-    findings
-        .iter()
-        .filter(|f| f.kind != CauseKind::ModuleNotFound)
-        .filter_map(|f| f.required_by.as_deref())
-        .find_map(installed_package)
+    // A module that is not there is the package to install, whoever imported it.
+    let missing_module = findings
+        .first()
+        .filter(|f| f.kind == CauseKind::ModuleNotFound)
+        .and_then(|f| f.library.as_deref())
+        .map(top_level);
+    missing_module
+        .or_else(|| {
+            findings
+                .iter()
+                .filter(|f| f.kind != CauseKind::ModuleNotFound)
+                .filter_map(|f| f.required_by.as_deref())
+                .find_map(installed_package)
+        })
         .or_else(|| failure.and_then(innermost_installed_frame))
         .or_else(|| failure.and_then(|f| wrapper_package(f, tables)))
         .or_else(|| first_import(lines))
@@ -170,6 +180,17 @@ mod tests {
         assert_eq!(
             package_of(&text, None, &[], tables()).as_deref(),
             Some("pandas")
+        );
+    }
+
+    #[test]
+    fn a_missing_module_is_the_package_whoever_imported_it() {
+        let missing =
+            Finding::new(CauseKind::ModuleNotFound, FindingSource::Text, "x").library("lxml.etree");
+        let text = lines(">>> import bs4");
+        assert_eq!(
+            package_of(&text, None, &[missing], tables()).as_deref(),
+            Some("lxml")
         );
     }
 
