@@ -249,9 +249,45 @@ impl LoaderFlavor {
     }
 }
 
+/// Which operating system the failure happened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    Linux,
+    Windows,
+    Macos,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Linux, Platform::Windows, Platform::Macos];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Linux => "linux",
+            Platform::Windows => "windows",
+            Platform::Macos => "macos",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsFacts {
     pub nixos: Option<bool>,
+    /// The operating system, when known (a paste's DLL or dyld message, its paths). Absent
+    /// when probed: pydoctor runs on Linux.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    /// The machine architecture the text names (`x86_64`, `aarch64`, `arm64`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// The distribution family the paths point to (`debian`: `/usr/lib/python3/dist-packages`,
+    /// `/usr/lib/x86_64-linux-gnu`; `fedora`: `/usr/lib64`; `alpine`: musl; `nixos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distro: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,15 +304,21 @@ pub struct PythonFacts {
     /// The nixpkgs attribute of this python, when it can be told (`python312`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nix_attribute: Option<String>,
-    /// The tool that made the venv (`uv`, `poetry`, `venv` …), when there is a venv.
+    /// The tool that made or runs the venv (`uv`, `poetry`, `pdm`, `virtualenv`, `venv`,
+    /// `conda`; from text also `pipenv`, `hatch`, `tox`), when there is a venv.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub venv_tool: Option<crate::env::venv::VenvTool>,
+    pub venv_tool: Option<String>,
     /// Whether pip is installed in the venv (a uv venv has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub venv_has_pip: Option<bool>,
     /// Whether the venv's `bin/python` is a copy rather than a symlink (`--copies`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub venv_copies: Option<bool>,
+    /// An application built by Nix whose own store path holds the failing code
+    /// (`/nix/store/…-python3.10-someapp-1.0`): its dependencies are fixed by its Nix
+    /// expression, not by pip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nix_app: Option<String>,
 }
 
 /// What `/lib64/ld-linux-x86-64.so.2` really is.
@@ -329,4 +371,8 @@ pub struct Evidence {
     pub findings: Vec<Finding>,
     /// The module the user asked about, when there is one.
     pub module: Option<String>,
+    /// The top-level Python package the failure is in, as far as the evidence tells: the
+    /// module asked about, else what a paste shows (`import pyproj`, a frame under
+    /// `site-packages/h5py/`, a wheel's `.so` file name). For fixes that name a package.
+    pub package: Option<String>,
 }

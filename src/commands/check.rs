@@ -273,6 +273,7 @@ fn cannot_start_report(
         failure: None,
         findings,
         module: runs.first().map(|r| r.module().to_string()),
+        package: runs.first().map(|r| top_level(r.module())),
     };
     if let Ok(text) = text::analyse(&said, request) {
         for finding in text.findings {
@@ -475,6 +476,11 @@ impl Checked {
                 .first()
                 .or(self.first_module.as_ref())
                 .cloned(),
+            package: self
+                .failing_modules
+                .first()
+                .or(self.first_module.as_ref())
+                .map(|m| top_level(m)),
         };
         let verifier = Verifier {
             context: context.as_ref(),
@@ -580,4 +586,9 @@ fn module_summary(
         "elf_files": elf_count,
         "resolve_ms": (resolve_ms * 10.0).round() / 10.0,
     })
+}
+
+/// The top-level package of a module (`numpy.linalg` → `numpy`).
+fn top_level(module: &str) -> String {
+    module.split('.').next().unwrap_or(module).to_string()
 }

@@ -112,7 +112,37 @@ pub fn report_for_input(
     report.diagnoses = diagnoses;
     report.settle_status();
     fill_extra(&mut report, input, &text);
+    if report.status == Status::Undiagnosed {
+        report.extra.insert(
+            "next_steps".into(),
+            serde_json::json!(next_steps(&report, &text)),
+        );
+    }
     Ok(report)
+}
+
+/// What to do when the text is not enough: the `check` line to run where it failed, and
+/// where to take the text.
+fn next_steps(report: &Report, text: &TextEvidence) -> Vec<String> {
+    let python = report
+        .environment
+        .python
+        .executable
+        .as_deref()
+        .map(|p| format!(" --python {p}"))
+        .unwrap_or_default();
+    let check = match &text.package {
+        Some(package) => format!(
+            "Run `pydoctor check{python} {package}` on the machine where it failed, from the directory where it failed: it runs the import, reads the whole error and resolves the extension's libraries the way the loader does."
+        ),
+        None => format!(
+            "Run `pydoctor check{python}` followed by the module that failed to import, on the machine where it failed: it runs the import, reads the whole error and resolves the extension's libraries the way the loader does."
+        ),
+    };
+    vec![
+        check,
+        "Report the text: pydoctor has no public issue tracker yet, so keep the paste and the output of `pydoctor check --format json` for whoever maintains your copy.".to_string(),
+    ]
 }
 
 /// Files named in the text that exist here, resolved by the loader that would load them.
@@ -211,6 +241,7 @@ fn evidence_of(text: &TextEvidence) -> Evidence {
         failure: text.main_failure().cloned(),
         findings: text.findings.clone(),
         module: None,
+        package: text.package.clone(),
     }
 }
 
@@ -252,6 +283,13 @@ fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
             "stopped_early": input.stopped_early,
         }),
     );
+    if let Some(package) = &text.package {
+        // What the fixes' {package} stands for, read from the text (import line, frames,
+        // file names).
+        report
+            .extra
+            .insert("package".into(), Value::String(package.clone()));
+    }
     if text.failures.len() > 1
         && let Ok(all) = serde_json::to_value(&text.failures)
     {

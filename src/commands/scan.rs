@@ -266,6 +266,7 @@ fn diagnose(
         failure: None,
         findings: findings.to_vec(),
         module: None,
+        package: None,
     };
     let verifier = Verifier {
         context: Some(&context),

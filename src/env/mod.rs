@@ -142,6 +142,7 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
         source: EnvSource::Probed,
         os: OsFacts {
             nixos: system::is_nixos(root),
+            ..OsFacts::default()
         },
         python: PythonFacts::default(),
         nix_ld: NixLdFacts {
@@ -193,7 +194,7 @@ pub fn python_facts(
         .or_else(|| venv_cfg.as_ref().and_then(|c| c.version.clone()));
     let venv_facts = venv.as_deref().map(|dir| venv::describe(Path::new(dir)));
     PythonFacts {
-        venv_tool: venv_facts.as_ref().map(|v| v.tool),
+        venv_tool: venv_facts.as_ref().map(|v| v.tool.as_str().to_string()),
         venv_has_pip: venv_facts.as_ref().map(|v| v.has_pip),
         venv_copies: venv_facts.as_ref().map(|v| v.copies),
         executable: Some(
@@ -213,6 +214,7 @@ pub fn python_facts(
         version,
         venv,
         base_prefix,
+        ..PythonFacts::default()
     }
 }
 

@@ -378,7 +378,12 @@ fn undiagnosed(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resul
         "  {}",
         style
             .dim("No rule explains this failure; it is a gap in pydoctor's rules worth reporting.")
-    )
+    )?;
+    let steps = report.extra.get("next_steps").and_then(|s| s.as_array());
+    for step in steps.into_iter().flatten().filter_map(|s| s.as_str()) {
+        writeln!(out, "  {} {step}", style.dim("next:"))?;
+    }
+    Ok(())
 }
 
 /// Non-latent findings that no diagnosis covers (a diagnosis covers its libraries).

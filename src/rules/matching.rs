@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use crate::evidence::{CauseKind, Evidence, Finding, FindingSource};
+use crate::evidence::{CauseKind, Evidence, Finding, FindingSource, Platform};
 use crate::rules::model::{Condition, FhsLoaderState};
 
 /// A [`Condition`] with its regexes compiled.
@@ -64,6 +64,14 @@ impl Matcher {
             && c.venv.is_none_or(|want| python.venv.is_some() == want)
             && c.ld_library_path
                 .is_none_or(|want| env.ld_library_path.iter().any(|d| !d.is_empty()) == want)
+            && one_of(&c.platform, env.os.platform.unwrap_or(Platform::Linux))
+            && c.nix_app
+                .is_none_or(|want| python.nix_app.is_some() == want)
+            && (c.venv_tool.is_empty()
+                || python
+                    .venv_tool
+                    .as_ref()
+                    .is_some_and(|t| c.venv_tool.contains(t)))
             && self.message.as_ref().is_none_or(|re| {
                 evidence
                     .failure

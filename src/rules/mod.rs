@@ -271,6 +271,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
         source: EnvSource::InferredFromText,
         os: OsFacts {
             nixos: example.nixos,
+            platform: example.platform,
+            ..OsFacts::default()
         },
         python: PythonFacts {
             executable: example.executable.clone(),
@@ -281,6 +283,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
             loader_flavor: example.loader_flavor,
             base_prefix: None,
             nix_attribute: None,
+            nix_app: example.nix_app.clone(),
+            venv_tool: example.venv_tool.clone(),
             ..PythonFacts::default()
         },
         nix_ld: NixLdFacts {
@@ -320,6 +324,7 @@ pub fn example_evidence(example: &Example) -> Evidence {
         failure,
         findings,
         module: example.module.clone(),
+        package: example.module.clone(),
     }
 }
 

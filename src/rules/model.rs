@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{CauseKind, FhsLoaderKind, LoaderFlavor, PythonKind};
+use crate::evidence::{CauseKind, FhsLoaderKind, LoaderFlavor, Platform, PythonKind};
 
 /// One rule as written in its file. Also the shape `pydoctor rules ID --format json` shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,6 +133,16 @@ pub struct Condition {
     /// Regex over the failure's root message (when there is a failure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The operating system (`linux`, `windows`, `macos`); an unknown one counts as Linux,
+    /// the only system pydoctor runs on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform: Vec<Platform>,
+    /// Whether the failing code is a Nix-built application in the store (`python.nix_app`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nix_app: Option<bool>,
+    /// The tool that made the venv (`python.venv_tool`: `uv`, `poetry`, `conda` …); one of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub venv_tool: Vec<String>,
 }
 
 impl Condition {
@@ -244,6 +254,12 @@ pub struct Example {
     pub message: Option<String>,
     #[serde(default)]
     pub module: Option<String>,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    #[serde(default)]
+    pub nix_app: Option<String>,
+    #[serde(default)]
+    pub venv_tool: Option<String>,
     #[serde(rename = "finding")]
     pub findings: Vec<ExampleFinding>,
 }
@@ -284,4 +300,5 @@ pub const FIX_IDS: &[&str] = &[
     "activate-venv",
     "glibc-tunable",
     "clear-execstack",
+    "platform-runtime",
 ];

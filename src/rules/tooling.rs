@@ -2,7 +2,6 @@
 //! by uv has no pip, so `python -m pip install` would not run there; `uv pip install --python
 //! …` does. A venv without pip and without uv on this machine gets `ensurepip` first.
 
-use crate::env::venv::VenvTool;
 use crate::evidence::PythonFacts;
 
 /// How packages get into this python.
@@ -20,8 +19,8 @@ impl Installer {
     pub fn for_python(facts: &PythonFacts, uv_here: bool) -> Installer {
         let python = facts.executable.clone().unwrap_or("python3".into());
         let has_pip = facts.venv_has_pip.unwrap_or(true);
-        match facts.venv_tool {
-            Some(VenvTool::Uv) => Installer::Uv { python },
+        match facts.venv_tool.as_deref() {
+            Some("uv") => Installer::Uv { python },
             _ if has_pip => Installer::Pip {
                 python,
                 ensure: false,
@@ -123,8 +122,10 @@ impl Installer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::venv::VenvTool;
 
     fn facts(tool: Option<VenvTool>, has_pip: Option<bool>) -> PythonFacts {
+        let tool = tool.map(|t| t.as_str().to_string());
         PythonFacts {
             executable: Some("/p/.venv/bin/python".into()),
             venv: Some("/p/.venv".into()),

@@ -22,7 +22,7 @@ const PASTE_FILE: &str = "rules/tables/paste.toml";
 pub const CAPTURES: [&str; 4] = ["library", "required_by", "provider", "program"];
 
 /// Facts about the machine that a message proves.
-pub const IMPLIES: [&str; 2] = ["nixos", "musl"];
+pub const IMPLIES: [&str; 4] = ["nixos", "musl", "windows", "macos"];
 
 // ---- file shapes ------------------------------------------------------------------------
 
@@ -81,6 +81,10 @@ struct PasteFile {
     prefix: Vec<PasteEntry>,
     #[serde(default)]
     end: Vec<PasteEntry>,
+    #[serde(default)]
+    suffix: Vec<PasteEntry>,
+    #[serde(default)]
+    frame: Vec<PasteEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +136,11 @@ pub struct PasteRules {
     pub prefixes: Vec<Regex>,
     /// Lines that end an exception message.
     pub ends: RegexSet,
+    /// Anchored suffixes removed from the end of lines (a box's right border).
+    pub suffixes: Vec<Regex>,
+    /// Traceback frame lines of other tools than CPython (IPython, pytest, rich), each with
+    /// a `file` capture and optional `line` and `func`.
+    pub frames: Vec<Regex>,
 }
 
 /// Every text table, compiled.
@@ -392,30 +401,58 @@ fn compile_paste(file: &RuleFile) -> Result<PasteRules> {
                 &format!("in `{}`: a prefix must be anchored with `^`", entry.id),
             ));
         }
-        let regex = compile_regex(file, &entry.id, "regex", &entry.regex)?;
-        check_examples(
-            file,
-            &entry.id,
-            &regex,
-            &entry.examples,
-            &entry.counter_examples,
-        )?;
-        prefixes.push(regex);
+        prefixes.push(compile_entry(file, entry)?);
     }
     let mut ends = Vec::new();
     for entry in &parsed.end {
-        let regex = compile_regex(file, &entry.id, "regex", &entry.regex)?;
-        check_examples(
-            file,
-            &entry.id,
-            &regex,
-            &entry.examples,
-            &entry.counter_examples,
-        )?;
+        compile_entry(file, entry)?;
         ends.push(entry.regex.clone());
     }
     let ends = RegexSet::new(&ends).map_err(|e| Error::Rules(format!("{}: {e}", file.name)))?;
-    Ok(PasteRules { prefixes, ends })
+    let mut suffixes = Vec::new();
+    for entry in &parsed.suffix {
+        if !entry.regex.ends_with('$') {
+            return Err(files::field_error(
+                file,
+                &entry.regex,
+                "regex",
+                &format!("in `{}`: a suffix must be anchored with `$`", entry.id),
+            ));
+        }
+        suffixes.push(compile_entry(file, entry)?);
+    }
+    let mut frames = Vec::new();
+    for entry in &parsed.frame {
+        let regex = compile_entry(file, entry)?;
+        if !regex.capture_names().flatten().any(|n| n == "file") {
+            return Err(files::field_error(
+                file,
+                &entry.regex,
+                "regex",
+                &format!("in `{}`: a frame needs a `file` capture", entry.id),
+            ));
+        }
+        frames.push(regex);
+    }
+    Ok(PasteRules {
+        prefixes,
+        ends,
+        suffixes,
+        frames,
+    })
+}
+
+/// One paste entry's regex, compiled and checked against its examples.
+fn compile_entry(file: &RuleFile, entry: &PasteEntry) -> Result<Regex> {
+    let regex = compile_regex(file, &entry.id, "regex", &entry.regex)?;
+    check_examples(
+        file,
+        &entry.id,
+        &regex,
+        &entry.examples,
+        &entry.counter_examples,
+    )?;
+    Ok(regex)
 }
 
 /// `{name}` placeholders of a template.

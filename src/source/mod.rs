@@ -5,11 +5,14 @@
 //! tables they apply live in `rules/tables/` and are loaded by `messages`. `probe` runs the
 //! import in the target interpreter.
 
+pub mod clues;
 pub mod input;
 pub mod messages;
 pub mod package;
 pub mod paste;
 pub mod probe;
 pub mod text;
+pub mod text_env;
 pub mod text_evidence;
+pub mod text_package;
 pub mod traceback;

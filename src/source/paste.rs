@@ -21,8 +21,37 @@ pub fn clean(text: &str, rules: &PasteRules) -> Vec<String> {
     let cr_only = !text.contains('\n') && text.contains('\r');
     let separator = if cr_only { '\r' } else { '\n' };
     text.split(separator)
+        .flat_map(unflatten)
         .map(|raw| clean_line(raw, rules))
         .collect()
+}
+
+/// A message flattened onto one line by `repr()` or a JSON log (`…dependencies:\nnumpy: …`)
+/// is split back at its literal `\n`s: at least two of them, so that one Windows path with a
+/// `\n` in it (`C:\new`) is left alone, and never at `\\n` (an escaped backslash).
+fn unflatten(raw: &str) -> Vec<&str> {
+    let literal_newlines = raw
+        .match_indices("\\n")
+        .filter(|(at, _)| !escaped(raw, *at))
+        .count();
+    if literal_newlines < 2 {
+        return vec![raw];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, _) in raw.match_indices("\\n") {
+        if at >= start && !escaped(raw, at) {
+            parts.push(&raw[start..at]);
+            start = at + 2;
+        }
+    }
+    parts.push(&raw[start..]);
+    parts
+}
+
+/// True when the backslash at `at` is itself escaped by the one before it.
+fn escaped(raw: &str, at: usize) -> bool {
+    raw[..at].ends_with('\\')
 }
 
 /// One raw line to what the user saw.
@@ -34,7 +63,71 @@ pub fn clean_line(raw: &str, rules: &PasteRules) -> String {
     let window = truncate_at_char(raw, MAX_LINE * 4);
     let mut line = strip_escapes_and_controls(window);
     line.truncate(truncate_at_char(&line, MAX_LINE).len());
-    strip_prefixes(&line, rules).to_string()
+    let line = decode_markup(&line);
+    strip_suffixes(strip_prefixes(&line, rules), rules).to_string()
+}
+
+/// Remove a box's right border (one round: borders do not stack on the right).
+fn strip_suffixes<'a>(line: &'a str, rules: &PasteRules) -> &'a str {
+    rules
+        .suffixes
+        .iter()
+        .find_map(|re| re.find(line).filter(|m| m.end() == line.len()))
+        .map_or(line, |m| &line[..m.start()])
+}
+
+/// Undo what web pages and Markdown did to the text: HTML entities (`&#39;`, `&gt;`,
+/// `&nbsp;`), Markdown's backslash escapes (`\_\_init\_\_`), and a URL's `%20` encoding.
+/// Windows paths keep their backslashes: only Markdown's punctuation is unescaped.
+fn decode_markup(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let url_encoded = line.contains("%20") && !line.contains(' ');
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        let (text, used) = match c {
+            '&' => entity(rest).unwrap_or(("&".into(), 1)),
+            '\\' => match rest[1..].chars().next() {
+                Some(n) if "_*()[]<>#`".contains(n) => (n.to_string(), 1 + n.len_utf8()),
+                _ => ("\\".into(), 1),
+            },
+            '%' if url_encoded => percent(rest).unwrap_or(("%".into(), 1)),
+            c => (c.to_string(), c.len_utf8()),
+        };
+        out.push_str(&text);
+        rest = &rest[used..];
+    }
+    out
+}
+
+/// An HTML entity at the start of `s`: its text and its length.
+fn entity(s: &str) -> Option<(String, usize)> {
+    let end = truncate_at_char(s, 12).find(';')?;
+    let name = &s[1..end];
+    let text = match name {
+        "lt" => "<".to_string(),
+        "gt" => ">".to_string(),
+        "amp" => "&".to_string(),
+        "quot" => "\"".to_string(),
+        "apos" => "'".to_string(),
+        "nbsp" => " ".to_string(),
+        _ => {
+            let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => name.strip_prefix('#')?.parse().ok()?,
+            };
+            char::from_u32(code)
+                .filter(|c| !c.is_control())?
+                .to_string()
+        }
+    };
+    Some((text, end + 1))
+}
+
+/// `%20`, `%3A` … at the start of `s`, for printable ASCII only.
+fn percent(s: &str) -> Option<(String, usize)> {
+    let hex = s.get(1..3)?;
+    let byte = u8::from_str_radix(hex, 16).ok()?;
+    (byte.is_ascii_graphic() || byte == b' ').then(|| ((byte as char).to_string(), 3))
 }
 
 /// Remove stacked log prefixes.
@@ -193,6 +286,67 @@ mod tests {
         let garbage = "\u{0}\u{1}\u{fffd}\u{7f}abc";
         assert_eq!(clean_line(garbage, rules()), "\u{fffd}abc");
         assert_eq!(truncate_at_char("éé", 3), "é");
+    }
+
+    #[test]
+    fn html_entities_markdown_escapes_and_url_encoding_are_undone() {
+        assert_eq!(
+            clean_line("&gt; ImportError: No module named &#39;cv2&#39;", rules()),
+            "ImportError: No module named 'cv2'"
+        );
+        assert_eq!(
+            clean_line(
+                "&nbsp;&nbsp;File \"pacparser\\\\_\\_init\\_\\_.py\", line 31, in &lt;module&gt;",
+                rules()
+            ),
+            "  File \"pacparser\\__init__.py\", line 31, in <module>"
+        );
+        assert_eq!(
+            clean_line(
+                "libtorch_cuda.so:%20undefined%20symbol:%20ncclCommRegister",
+                rules()
+            ),
+            "libtorch_cuda.so: undefined symbol: ncclCommRegister"
+        );
+        assert_eq!(
+            clean_line("a & b &unknown; 100%", rules()),
+            "a & b &unknown; 100%"
+        );
+        assert_eq!(
+            clean_line(r"C:\Users\x\site-packages", rules()),
+            r"C:\Users\x\site-packages"
+        );
+    }
+
+    #[test]
+    fn a_message_flattened_by_repr_is_split_at_its_literal_newlines() {
+        let lines = clean(
+            "ImportError('Unable to import required dependencies:\\nnumpy: x\\npytz: y')",
+            rules(),
+        );
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1], "numpy: x");
+        assert_eq!(clean(r"C:\new\x and C:\\nope\\nah", rules()).len(), 1);
+    }
+
+    #[test]
+    fn box_borders_journald_and_log_levels_are_removed() {
+        assert_eq!(
+            clean_line("│ /home/u/x.py:3 in <module>                    │", rules()),
+            "/home/u/x.py:3 in <module>"
+        );
+        assert_eq!(
+            clean_line("╭──── Traceback (most recent call last) ────╮", rules()),
+            "Traceback (most recent call last)"
+        );
+        assert_eq!(
+            clean_line("Dec 01 10:00:00 box python3[1234]: ImportError: x", rules()),
+            "ImportError: x"
+        );
+        assert_eq!(
+            clean_line("02:54:18-197331 ERROR    Could not load torch: x", rules()),
+            "Could not load torch: x"
+        );
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! wrappers, scan for loader messages, infer the environment. Used by `explain`, `check -`,
 //! and by `check` on the output of the import it ran.
 
+use super::clues;
 use super::messages::Tables;
 use super::paste;
+use super::text_env;
 use super::text_evidence::{self, push_unique};
+use super::text_package;
 use super::traceback;
 use crate::error::Result;
 use crate::evidence::{ChainLink, Environment, Failure, Finding};
@@ -24,6 +27,8 @@ pub struct TextEvidence {
     pub findings: Vec<Finding>,
     /// Marked `EnvSource::InferredFromText`.
     pub environment: Environment,
+    /// The Python package the failure is in, when the text tells it (see `text_package`).
+    pub package: Option<String>,
 }
 
 impl TextEvidence {
@@ -72,12 +77,19 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
     }
     let paths = text_evidence::paths_in(&lines);
     let store_dir = request.store_dir().display().to_string();
-    let environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
-    Ok(TextEvidence {
+    let mut environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
+    text_env::add_hints(&lines, &paths, &mut environment, &store_dir);
+    let mut evidence = TextEvidence {
         failures,
         findings,
         environment,
-    })
+        package: None,
+    };
+    let main = evidence.main_failure().cloned();
+    clues::weigh(&lines, main.as_ref(), &mut evidence.findings, tables);
+    evidence.package =
+        text_package::package_of(&lines, evidence.main_failure(), &evidence.findings, tables);
+    Ok(evidence)
 }
 
 /// Evidence from a chain already in hand (the probe's structured record of an import):
@@ -149,13 +161,28 @@ mod tests {
     }
 
     #[test]
-    fn a_source_tree_message_alone_is_a_genuine_but_doubtful_finding() {
+    fn a_source_tree_message_alone_puts_a_hidden_library_failure_before_the_source_tree() {
+        use crate::evidence::CauseKind;
         let text = "ImportError: Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch\n";
         let evidence = analyse(text, &Request::default()).unwrap();
+        let kinds: Vec<CauseKind> = evidence.findings.iter().map(|f| f.kind).collect();
         assert_eq!(
-            evidence.findings[0].kind,
-            crate::evidence::CauseKind::SourceTreeShadowing
+            kinds,
+            [
+                CauseKind::MissingSharedLibrary,
+                CauseKind::SourceTreeShadowing
+            ]
         );
         assert!(evidence.failures[0].misleading[0].root_missing);
+        assert_eq!(evidence.package.as_deref(), Some("numpy"));
+    }
+
+    #[test]
+    fn frames_in_a_checkout_make_the_source_tree_the_cause() {
+        use crate::evidence::CauseKind;
+        let text = "Traceback (most recent call last):\n  File \"/home/u/src/scipy/scipy/__init__.py\", line 121, in <module>\n    from scipy.__config__ import show\nModuleNotFoundError: No module named 'scipy.__config__'\n";
+        let evidence = analyse(text, &Request::default()).unwrap();
+        assert_eq!(evidence.findings[0].kind, CauseKind::SourceTreeShadowing);
+        assert_eq!(evidence.findings[0].library.as_deref(), Some("scipy"));
     }
 }

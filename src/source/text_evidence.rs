@@ -15,7 +15,7 @@ use super::paste::truncate_at_char;
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
 use crate::evidence::{
     CauseKind, ChainLink, EnvSource, Environment, Failure, Finding, FindingSource, LoaderFlavor,
-    Misleading, PythonKind,
+    Misleading, Platform, PythonKind,
 };
 
 /// How much of one wrapper link's text its regexes look at.
@@ -28,55 +28,156 @@ const MAX_PATTERN_LINE: usize = 4096;
 pub struct Implied {
     pub nixos: bool,
     pub musl: bool,
+    /// A Windows or macOS loader message was seen.
+    pub platform: Option<Platform>,
 }
 
+impl Implied {
+    fn record(&mut self, pattern: &LoaderPattern) {
+        for fact in &pattern.implies {
+            match fact.as_str() {
+                "nixos" => self.nixos = true,
+                "musl" => self.musl = true,
+                other => self.platform = self.platform.or(Platform::parse(other)),
+            }
+        }
+    }
+}
+
+/// Lines at least this long that end without a space were most likely cut by the terminal's
+/// width, in the middle of a word: their continuation is glued on without a space.
+const TERMINAL_WRAP: usize = 79;
+
 /// Every finding the loader/Python patterns give for `lines`, deduplicated, in order.
+///
+/// A message wrapped onto the next line (terminal width, e-mail, Markdown) is read whole: each
+/// line is also tried joined with the next one, and the join wins when it tells more (a
+/// `required by` or a provider the line alone lacks); the continuation is then consumed.
 pub fn scan_findings(lines: &[String], tables: &Tables) -> (Vec<Finding>, Implied) {
     let mut findings: Vec<Finding> = Vec::new();
     let mut implied = Implied::default();
-    for line in lines {
+    let mut consumed = false;
+    for (index, line) in lines.iter().enumerate() {
+        if std::mem::take(&mut consumed) {
+            continue;
+        }
         let line = truncate_at_char(line, MAX_PATTERN_LINE);
         if line.trim().is_empty() {
             continue;
         }
-        let matches = tables.pattern_set.matches(line);
-        // File order is priority: the first pattern that matches speaks for the line.
-        let Some(index) = matches.iter().next() else {
+        let alone = match_line(line, tables);
+        let joined = lines
+            .get(index + 1)
+            .and_then(|next| best_join(line, next, tables));
+        let found = match (alone, joined) {
+            (Some(a), Some(j)) if told(&j.1) > told(&a.1) => {
+                consumed = true;
+                Some(j)
+            }
+            (None, Some(j)) if j.2 => {
+                consumed = true;
+                Some(j)
+            }
+            (alone, _) => alone.map(|(p, f)| (p, f, false)),
+        };
+        let Some((pattern, finding, _)) = found else {
             continue;
         };
-        let pattern = &tables.patterns[index];
-        let Some(finding) = finding_from(pattern, line) else {
-            continue;
-        };
-        implied.nixos |= pattern.implies.iter().any(|i| i == "nixos");
-        implied.musl |= pattern.implies.iter().any(|i| i == "musl");
+        implied.record(pattern);
         push_unique(&mut findings, finding);
     }
     (findings, implied)
 }
 
-/// Add a finding unless one with the same kind, library and files is already there.
+type Matched<'t> = (&'t LoaderPattern, Finding);
+
+/// The first pattern (file order is priority) that matches the line, and its finding.
+fn match_line<'t>(line: &str, tables: &'t Tables) -> Option<Matched<'t>> {
+    let index = tables.pattern_set.matches(line).iter().next()?;
+    let pattern = &tables.patterns[index];
+    finding_from(pattern, line).map(|f| (pattern, f))
+}
+
+/// `line` and `next` read as one, glued the way the wrap most likely cut them. The flag says
+/// whether the match needs both lines (it is not in `next` alone).
+fn best_join<'t>(
+    line: &str,
+    next: &str,
+    tables: &'t Tables,
+) -> Option<(&'t LoaderPattern, Finding, bool)> {
+    let next = truncate_at_char(next, MAX_PATTERN_LINE);
+    if next.trim().is_empty() {
+        return None;
+    }
+    let cut_mid_word = line.chars().count() >= TERMINAL_WRAP && !line.ends_with(' ');
+    let glued = format!("{}{}", line.trim_end(), next.trim_start());
+    let spaced = format!("{} {}", line.trim_end(), next.trim_start());
+    let tries = if cut_mid_word {
+        [glued, spaced]
+    } else {
+        [spaced, glued]
+    };
+    let (pattern, finding) = tries
+        .iter()
+        .filter_map(|joined| match_line(joined, tables))
+        .max_by_key(|(_, f)| told(f))?;
+    let in_next_alone = match_line(next, tables).is_some_and(|(_, f)| told(&f) >= told(&finding));
+    Some((pattern, finding, !in_next_alone))
+}
+
+/// How much a finding tells: its library, the file that needs it, the provider.
+fn told(finding: &Finding) -> usize {
+    [&finding.library, &finding.required_by, &finding.provider]
+        .iter()
+        .filter(|v| v.is_some())
+        .count()
+}
+
+/// Add a finding unless one with the same kind and library is already there and agrees with
+/// it; the parts one of them lacks are taken from the other (a message quoted twice, once cut).
 pub fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
-    let same = |f: &Finding| {
+    let agrees = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
+    let same = findings.iter_mut().find(|f| {
         f.kind == finding.kind
             && f.library == finding.library
-            && f.required_by == finding.required_by
-            && f.provider == finding.provider
-    };
-    if !findings.iter().any(same) {
-        findings.push(finding);
+            && agrees(&f.required_by, &finding.required_by)
+            && agrees(&f.provider, &finding.provider)
+    });
+    match same {
+        Some(existing) => {
+            if told(&finding) > told(existing) {
+                existing.detail = finding.detail.clone();
+            }
+            existing.required_by = existing.required_by.take().or(finding.required_by);
+            existing.provider = existing.provider.take().or(finding.provider);
+        }
+        None => findings.push(finding),
+    }
+}
+
+/// What a detail template says where the text lacks a capture.
+fn absent_capture(name: &str) -> &'static str {
+    match name {
+        "required_by" => "a module",
+        "provider" => "the library that was found",
+        "program" => "a program",
+        _ => "a library",
     }
 }
 
 fn finding_from(pattern: &LoaderPattern, line: &str) -> Option<Finding> {
     let caps = pattern.regex.captures(line)?;
-    let get = |name: &str| caps.name(name).map(|m| clean_capture(m.as_str()));
+    let get = |name: &str| {
+        caps.name(name)
+            .map(|m| clean_capture(m.as_str()))
+            .filter(|v| !v.is_empty())
+    };
     let library = get("library");
     let required_by = get("required_by").or_else(|| get("program"));
     let provider = get("provider");
     let mut detail = pattern.detail.clone();
     for name in super::messages::CAPTURES {
-        let value = get(name).unwrap_or_else(|| "?".to_string());
+        let value = get(name).unwrap_or_else(|| absent_capture(name).to_string());
         detail = detail.replace(&format!("{{{name}}}"), &value);
     }
     let mut finding = Finding::new(pattern.kind, FindingSource::Text, detail);
@@ -177,16 +278,21 @@ pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, V
                 root_missing: false,
             },
             (None, None, None) => {
-                if let Some(kind) = wrapper.genuine_kind
+                // pandas < 2 quotes numpy's own wrapper: that one's genuine cause applies.
+                let genuine = std::iter::once(wrapper)
+                    .chain(quoted_wrapper(link, wrapper, tables))
+                    .find(|w| w.genuine_kind.is_some());
+                if let Some(genuine) = genuine
+                    && let Some(kind) = genuine.genuine_kind
                     && std::ptr::eq(link, &chain[0])
                 {
                     let detail = format!(
                         "{} (only this message is in the text: {})",
-                        wrapper.explanation,
+                        genuine.explanation,
                         first_line(link)
                     );
                     let mut finding = Finding::new(kind, FindingSource::Text, detail);
-                    finding.library = genuine_library(kind, &wrapper.package);
+                    finding.library = genuine_library(kind, &genuine.package);
                     findings.push(finding);
                 }
                 Misleading {
@@ -209,6 +315,19 @@ pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, V
     (failure, findings)
 }
 
+/// The wrapper whose message `wrapper` quotes as its cause (pandas quoting numpy's).
+fn quoted_wrapper<'t>(
+    link: &ChainLink,
+    wrapper: &Wrapper,
+    tables: &'t Tables,
+) -> Option<&'t Wrapper> {
+    let text = link_text(link);
+    let caps = wrapper.original.as_ref()?.captures(&text)?;
+    // The quoted message goes on past its first line.
+    let cause = &text[caps.name("cause")?.start()..];
+    tables.wrappers.iter().find(|w| w.regex.is_match(cause))
+}
+
 /// The module a genuine source-tree message is about.
 fn genuine_library(kind: CauseKind, package: &str) -> Option<String> {
     (kind == CauseKind::SourceTreeShadowing).then(|| package.to_string())
@@ -220,9 +339,12 @@ fn quoted_cause(chain: &[ChainLink], tables: &Tables) -> Option<String> {
         let text = link_text(link);
         tables.wrappers.iter().find_map(|w| {
             let caps = w.original.as_ref()?.captures(&text)?;
-            let cause = caps.name("cause")?.as_str().trim();
-            // A quoted cause that is itself only a wrapper hides as much as the wrapper.
-            let is_wrapper = tables.wrappers.iter().any(|o| o.regex.is_match(cause));
+            let found = caps.name("cause")?;
+            let cause = found.as_str().trim();
+            // A quoted cause that is itself only a wrapper hides as much as the wrapper (its
+            // message may go on past the quoted line).
+            let rest = &text[found.start()..];
+            let is_wrapper = tables.wrappers.iter().any(|o| o.regex.is_match(rest));
             (!cause.is_empty() && !is_wrapper).then(|| cause.to_string())
         })
     })
@@ -309,6 +431,7 @@ pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -
     if implied.nixos || paths.iter().any(|p| p.starts_with("/run/current-system/")) {
         env.os.nixos = Some(true);
     }
+    env.os.platform = implied.platform;
     env
 }
 

@@ -125,7 +125,7 @@ pub fn parse(lines: &[String], rules: &PasteRules) -> Vec<ParsedChain> {
 impl Parser<'_> {
     fn line(&mut self, index: usize, line: &str) {
         let trimmed = line.trim();
-        if trimmed == HEADER {
+        if is_header(trimmed) {
             self.start_traceback(index);
             return;
         }
@@ -166,13 +166,16 @@ impl Parser<'_> {
     fn frames_line(&mut self, index: usize, line: &str) {
         let indent = indent_of(line);
         let link = self.link.get_or_insert_with(LinkBuilder::default);
-        if let Some(frame) = parse_frame(line) {
+        if let Some(frame) = parse_frame(line, self.rules) {
             link.frames.push(frame);
             link.file_indent = Some(indent);
             return;
         }
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with("[Previous line repeated") {
+        if trimmed.is_empty()
+            || trimmed.starts_with("[Previous line repeated")
+            || is_source_listing(trimmed)
+        {
             return;
         }
         // Source lines and `^^^^` markers are indented deeper than their `File` line.
@@ -219,7 +222,7 @@ impl Parser<'_> {
     }
 
     fn idle_line(&mut self, index: usize, line: &str) {
-        if let Some(frame) = parse_frame(line) {
+        if let Some(frame) = parse_frame(line, self.rules) {
             // Frames without their header: the paste was cut off at the top.
             if !self.pending_separator {
                 self.finish_chain(index);
@@ -238,6 +241,8 @@ impl Parser<'_> {
         if trimmed.is_empty() {
             return;
         }
+        let repr = repr_exception(trimmed);
+        let trimmed = repr.as_deref().unwrap_or(trimmed);
         if !is_end(line, self.rules) && looks_like_exception_line(trimmed) {
             // A bare exception line: only the last line was pasted, or a chain link with
             // its traceback cut away.
@@ -293,13 +298,50 @@ fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
-fn parse_frame(line: &str) -> Option<Frame> {
-    let caps = frame_regex().captures(line.trim_end())?;
+/// CPython's header, also as IPython (`ImportError     Traceback (most recent call last)`)
+/// and rich (the box's title) print it.
+fn is_header(trimmed: &str) -> bool {
+    trimmed == HEADER
+        || trimmed
+            .trim_end_matches(':')
+            .ends_with(HEADER.trim_end_matches(':'))
+            && trimmed.len() < 200
+}
+
+/// IPython's numbered source listing under a frame (`---> 81 from torch._C import *`,
+/// `     79 del _dl_flags`).
+fn is_source_listing(trimmed: &str) -> bool {
+    let rest = trimmed
+        .trim_start_matches('-')
+        .trim_start_matches('>')
+        .trim_start();
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && (rest.len() == digits || rest[digits..].starts_with(' '))
+}
+
+/// A frame line: CPython's, else one of the other tools' of `paste.toml`.
+fn parse_frame(line: &str, rules: &PasteRules) -> Option<Frame> {
+    let line = line.trim_end();
+    let caps = frame_regex()
+        .captures(line)
+        .or_else(|| rules.frames.iter().find_map(|re| re.captures(line)))?;
     Some(Frame {
         file: caps["file"].to_string(),
-        line: caps["line"].parse().ok(),
+        line: caps.name("line").and_then(|m| m.as_str().parse().ok()),
         function: caps.name("func").map(|m| m.as_str().to_string()),
     })
+}
+
+/// `… ImportError('message` as `repr()` of an exception writes it in a log line, read as
+/// `ImportError: message`.
+fn repr_exception(trimmed: &str) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#"(?-u:\b)(?P<type>[A-Z]\w*(?:Error|Exception))\(['"](?P<msg>.*)$"#)
+            .expect("static regex")
+    });
+    let caps = re.captures(trimmed)?;
+    Some(format!("{}: {}", &caps["type"], &caps["msg"]))
 }
 
 /// A line that reads as `SomeError: message` on its own, outside any traceback. Stricter than
@@ -411,6 +453,27 @@ ImportError: Error importing numpy: you should not try to import numpy from
         let found = chains(text);
         assert_eq!(found[0].links[0].exc_type, "KeyError");
         assert_eq!(found[0].links[0].frames[0].file, "/a/b.py");
+    }
+
+    #[test]
+    fn a_jupyter_traceback_gives_its_frames_and_error() {
+        let text = "---------------------------------------------------------------------------\nImportError                               Traceback (most recent call last)\n<ipython-input-3-eb42ca6e4af3> in <module>\n----> 1 import torch\n\n~/.venv/lib/python3.8/site-packages/torch/__init__.py in <module>\n     79 del _dl_flags\n---> 81 from torch._C import *\n\nImportError: libc10.so: cannot open shared object file: No such file or directory\n";
+        let found = chains(text);
+        assert_eq!(found.len(), 1);
+        let link = &found[0].links[0];
+        assert_eq!(link.exc_type, "ImportError");
+        assert_eq!(link.frames.len(), 2);
+        assert!(link.frames[1].file.contains("site-packages/torch/"));
+        assert!(link.message.starts_with("libc10.so"));
+    }
+
+    #[test]
+    fn a_rich_traceback_in_its_box_gives_its_frames() {
+        let text = "╭───────── Traceback (most recent call last) ─────────╮\n│ /v/lib/python3.12/site-packages/numpy/__init__.py:114 in <module> │\n│                                                     │\n╰─────────────────────────────────────────────────────╯\nImportError: libz.so.1: cannot open shared object file\n";
+        let found = chains(text);
+        assert_eq!(found[0].links[0].frames.len(), 1);
+        assert_eq!(found[0].links[0].frames[0].line, Some(114));
+        assert_eq!(found[0].links[0].exc_type, "ImportError");
     }
 
     #[test]
