@@ -17,7 +17,7 @@ const LIB_DIR: &str = "/usr/lib/x86_64-linux-gnu";
 /// `program args` run with every libstdc++.so.6* of LIB_DIR whited out, or None after SKIPPED.
 fn with_libstdcxx_hidden(program: &Path, args: &[&str], envs: &[(&str, &str)]) -> Option<Run> {
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIPPED: hiding a library needs root (mount namespace + overlay)");
+        common::skip("hiding a library needs root (mount namespace + overlay)");
         return None;
     }
     let mut names: Vec<String> = std::fs::read_dir(LIB_DIR)
@@ -28,7 +28,7 @@ fn with_libstdcxx_hidden(program: &Path, args: &[&str], envs: &[(&str, &str)]) -
         .collect();
     names.sort();
     if names.is_empty() {
-        eprintln!("SKIPPED: no libstdc++.so.6 under {LIB_DIR} to hide");
+        common::skip(format!("no libstdc++.so.6 under {LIB_DIR} to hide"));
         return None;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fixtures/hide-lib.sh");
@@ -44,7 +44,7 @@ fn with_libstdcxx_hidden(program: &Path, args: &[&str], envs: &[(&str, &str)]) -
         .envs(envs.iter().copied());
     let run = run_with_stdin(&mut cmd, None);
     if run.stderr.contains("unshare:") || run.stderr.contains("mount:") {
-        eprintln!("SKIPPED: cannot hide a library here: {}", run.stderr.trim());
+        common::skip(format!("cannot hide a library here: {}", run.stderr.trim()));
         return None;
     }
     Some(run)

@@ -8,6 +8,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// Shared with other support modules the same test may include.
+#[allow(clippy::duplicate_mod)]
+#[path = "host.rs"]
+pub mod host;
+
+use host::skip::skip;
+
 /// The packages of every fix test venv.
 pub const PACKAGES: &[&str] = &["numpy==2.3.2", "pandas"];
 
@@ -17,22 +24,33 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A store of its own under Cargo's scratch dir, with a python whose ctypes works as a real Nix
+/// The fixture scripts, run with the FHS python the Nix-like one is copied from and the
+/// shared wheel cache. Their stdout, or None after a loud skip.
+fn run_script(name: &str, args: &[&Path]) -> Option<String> {
+    let base = host::fhs_python_or_skip()?;
+    let out = Command::new(script(name))
+        .args(args)
+        .env("PYDOCTOR_TEST_PYTHON", &base.executable)
+        .env("PYDOCTOR_TEST_CACHE", host::cache_root())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        skip(format!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A store of its own under the scratch dir, with a python whose ctypes works as a real Nix
 /// python's does. Returns the store's root (the store is `root/nix/store`).
 pub fn store(name: &str) -> Option<PathBuf> {
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("fix")
-        .join(name);
+    let dest = host::scratch_root().join("fix").join(name);
     std::fs::create_dir_all(&dest).ok()?;
     for step in ["nix-like-python.sh", "nix-like-ctypes.sh"] {
-        let out = Command::new(script(step)).arg(&dest).output().ok()?;
-        if !out.status.success() {
-            eprintln!(
-                "SKIPPED: {step} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            return None;
-        }
+        run_script(step, &[&dest])?;
     }
     Some(dest)
 }
@@ -58,24 +76,14 @@ fn store_python(root: &Path) -> PathBuf {
 /// A venv made by `python -m venv` with the wheels installed by the host's pip (the fixture
 /// script). Returns its `bin/python`; kept between runs.
 pub fn pip_venv(root: &Path) -> Option<PathBuf> {
-    let mut args = vec![root.to_str()?, "pip"];
-    args.extend_from_slice(PACKAGES);
-    let out = Command::new(script("nix-like-venv.sh"))
-        .args(&args)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        eprintln!(
-            "SKIPPED: nix-like-venv.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let python = PathBuf::from(String::from_utf8_lossy(&out.stdout).lines().last()?.trim());
+    let mut args: Vec<&Path> = vec![root, Path::new("pip")];
+    args.extend(PACKAGES.iter().map(Path::new));
+    let out = run_script("nix-like-venv.sh", &args)?;
+    let python = PathBuf::from(out.lines().last()?.trim());
     python.exists().then_some(python)
 }
 
-/// uv: on PATH, else the `uv` module of python3 (`python3 -m pip install uv`).
+/// uv: on PATH, else the `uv` module of the host python (`python3 -m pip install uv`).
 fn uv() -> Option<Vec<String>> {
     let works = |cmd: &[String]| {
         Command::new(&cmd[0])
@@ -84,20 +92,22 @@ fn uv() -> Option<Vec<String>> {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let python = std::env::var("PYDOCTOR_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    [
-        vec!["uv".to_string()],
-        vec![python, "-m".into(), "uv".into()],
-    ]
-    .into_iter()
-    .find(|c| works(c))
+    let on_path = host::on_path("uv").map(|p| vec![p.to_string_lossy().into_owned()]);
+    let module = host::python().map(|p| {
+        vec![
+            p.executable.to_string_lossy().into_owned(),
+            "-m".into(),
+            "uv".into(),
+        ]
+    });
+    on_path.into_iter().chain(module).find(|c| works(c))
 }
 
 /// A venv made by `uv venv` from the store's python, with the wheels installed by
 /// `uv pip install` (no pip in it). Returns its `bin/python`; kept between runs.
 pub fn uv_venv(root: &Path) -> Option<PathBuf> {
     let Some(uv) = uv() else {
-        eprintln!("SKIPPED: no uv (neither on PATH nor `python3 -m uv`)");
+        skip("no uv (neither on PATH nor `python3 -m uv`; `python3 -m pip install uv` gives one)");
         return None;
     };
     let venv = root.join("venvs/uv/.venv");
@@ -125,7 +135,7 @@ pub fn uv_venv(root: &Path) -> Option<PathBuf> {
     let mut install = vec!["pip", "install", "-q", "--python", python.to_str()?];
     install.extend_from_slice(PACKAGES);
     if !(made && run(&install)) {
-        eprintln!("SKIPPED: uv could not make the venv with {want}");
+        skip(format!("uv could not make the venv with {want}"));
         return None;
     }
     assert!(!venv.join("bin/pip").exists(), "a uv venv has no pip");
@@ -223,13 +233,9 @@ pub fn python_args(python: &Path, args: &[&str]) -> (bool, String) {
 
 /// `nix-store` on PATH, or None after SKIPPED.
 pub fn nix_store() -> Option<PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    let found = path
-        .split(':')
-        .map(|d| Path::new(d).join("nix-store"))
-        .find(|p| p.is_file());
+    let found = host::on_path("nix-store");
     if found.is_none() {
-        eprintln!("SKIPPED: no nix-store on PATH: pinning cannot be tested");
+        skip("no nix-store on PATH: pinning cannot be tested");
     }
     found
 }
@@ -272,10 +278,10 @@ pub fn register_libraries(root: &Path, nix_store: &Path) -> Option<()> {
             .output()
             .ok()?;
         if !out.status.success() {
-            eprintln!(
-                "SKIPPED: nix-store --add failed: {}",
+            skip(format!(
+                "nix-store --add failed: {}",
                 String::from_utf8_lossy(&out.stderr)
-            );
+            ));
             return None;
         }
         std::fs::rename(&original, aside.join(original.file_name()?)).ok()?;
