@@ -549,16 +549,19 @@ impl<'a> Subject<'a> {
             let top = top.split('.').next()?;
             (!top.is_empty()).then(|| top.to_string())
         });
-        let from_module = || {
-            let name = self.evidence.module.clone().or_else(|| {
-                self.findings
-                    .iter()
-                    .find(|f| f.kind == CauseKind::ModuleNotFound)
-                    .and_then(|f| f.library.clone())
-            })?;
-            name.split('.').next().map(str::to_string)
-        };
-        from_path.or_else(from_module)
+        // What to install for a missing module is that module, not the one importing it.
+        let missing_module = self
+            .findings
+            .iter()
+            .find(|f| f.kind == CauseKind::ModuleNotFound)
+            .and_then(|f| f.library.clone());
+        let top = |name: String| name.split('.').next().map(str::to_string);
+        missing_module
+            .and_then(top)
+            .or(from_path)
+            .or_else(|| self.evidence.package.clone())
+            .or_else(|| self.evidence.module.clone().and_then(top))
+            .filter(|p| !p.is_empty())
     }
 }
 
