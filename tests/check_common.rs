@@ -305,3 +305,23 @@ pub fn findings(doc: &Value, kind: &str, latent: bool) -> Vec<(String, String)> 
         })
         .unwrap_or_default()
 }
+
+/// Run `import MODULE` the way a user would after pasting the fix's snippet into a shell with
+/// no LD_LIBRARY_PATH of its own. Returns (worked, output).
+pub fn import_after_snippet(snippet: &str, python: &Path, module: &str) -> (bool, String) {
+    let cwd = tempfile::tempdir().unwrap();
+    let script =
+        format!("{snippet}\nexec \"$0\" -c 'import {module}; print({module}.__version__)'");
+    let out = clean("sh", cwd.path())
+        .arg("-c")
+        .arg(script)
+        .arg(python)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

@@ -13,28 +13,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, clean, diagnosis, fix, pydoctor};
+use common::{Run, diagnosis, fix, import_after_snippet, pydoctor};
 use serde_json::Value;
 
 const MULTIARRAY: &str = "numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so";
-
-/// Run the snippet in a clean shell, then `import module` with `python`.
-fn import_after_snippet(snippet: &str, python: &Path, module: &str) -> (bool, String) {
-    let cwd = tempfile::tempdir().unwrap();
-    let script = format!("{snippet}\nexec \"$0\" -c 'import {module}'");
-    let out = clean("sh", cwd.path())
-        .arg("-c")
-        .arg(script)
-        .arg(python)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 fn check_in(project: &Path, store: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["check", "numpy"];

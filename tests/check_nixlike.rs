@@ -12,7 +12,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Run, clean, diagnosis, findings, fix, fix_ids, pydoctor};
+use common::{Run, diagnosis, findings, fix, fix_ids, import_after_snippet, pydoctor};
 use serde_json::Value;
 
 /// numpy's core extension module, with any CPython's suffix.
@@ -49,26 +49,6 @@ fn check_json(module: &str, python: &Path, extra: &[&str]) -> Value {
     let run = check(module, python, &[extra, &["--format", "json"]].concat());
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     run.json()
-}
-
-/// Run `import MODULE` the way a user would after pasting the fix's snippet into a shell with
-/// no LD_LIBRARY_PATH of its own. Returns (worked, output).
-fn import_after_snippet(snippet: &str, python: &Path, module: &str) -> (bool, String) {
-    let cwd = tempfile::tempdir().unwrap();
-    let script =
-        format!("{snippet}\nexec \"$0\" -c 'import {module}; print({module}.__version__)'");
-    let out = clean("sh", cwd.path())
-        .arg("-c")
-        .arg(script)
-        .arg(python)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 /// What every Nix-like numpy report must say, whatever the numpy version or the module.
