@@ -240,3 +240,33 @@ fn disqualified(
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_look_cut_short_by_its_budget_says_so() {
+        let pick = StorePick {
+            entries: 1234,
+            cut_short: true,
+            elapsed: Duration::from_millis(2001),
+            ..StorePick::default()
+        };
+        let note = pick.note().unwrap();
+        assert!(note.contains("stopped early after 1234 entries"), "{note}");
+        assert!(StorePick::default().note().is_none());
+    }
+
+    #[test]
+    fn without_elf_facts_the_newest_entry_ranks_first() {
+        let dirs = [
+            PathBuf::from("/s/aaa-zlib-1.2.13/lib"),
+            PathBuf::from("/s/bbb-zlib-1.3.1/lib"),
+            PathBuf::from("/s/ccc-zlib-1.2.8/lib"),
+        ];
+        let order = ranked("libz.so.1", &dirs, None, None);
+        assert_eq!(order[0], dirs[1]);
+        assert_eq!(order[2], dirs[2]);
+    }
+}
