@@ -160,49 +160,41 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
     }
     let _ = std::fs::remove_dir_all(&venv);
     std::fs::create_dir_all(project).ok()?;
-    let ok = |cmd: &mut Command| {
-        cmd.output()
-            .map(|o| {
-                if !o.status.success() {
-                    skip::skip(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)));
-                }
-                o.status.success()
-            })
-            .unwrap_or(false)
-    };
     // uv keeps its cache under HOME, which a sandboxed run does not have.
     let uv_cmd = || {
         let mut cmd = Command::new(&uv);
         cmd.env("UV_CACHE_DIR", host::scratch_root().join("uv-cache"));
         cmd
     };
-    let made = ok(uv_cmd()
+    let run = |cmd: &mut Command| cmd.output().ok().filter(|o| o.status.success()).is_some();
+    if !run(uv_cmd()
         .args(["venv", "-q", "--python"])
         .arg(&python)
-        .arg(&venv));
-    let cache = host::wheels();
-    let installed = made
-        && (ok(Command::new(&uv)
-            .args([
-                "pip",
-                "install",
-                "-q",
-                "--offline",
-                "--no-index",
-                "--find-links",
-            ])
-            .arg(&cache)
-            .arg("--find-links")
-            .arg(dest().join("wheels"))
-            .arg("--python")
-            .arg(venv.join("bin/python"))
-            .args(packages))
-            || (skip::online()
-                && ok(uv_cmd()
-                    .args(["pip", "install", "-q", "--python"])
-                    .arg(venv.join("bin/python"))
-                    .args(packages))));
+        .arg(&venv))
+    {
+        skip::skip(format!("uv venv --python {} failed", python.display()));
+        return None;
+    }
+    let target = venv.join("bin/python");
+    // From the wheels the other fixtures downloaded, else from PyPI when it can be reached.
+    let mut offline = uv_cmd();
+    offline.args(["pip", "install", "-q", "--offline", "--no-index"]);
+    for dir in [host::wheels(), dest().join("wheels")] {
+        if dir.is_dir() {
+            offline.arg("--find-links").arg(dir);
+        }
+    }
+    let installed = run(offline.arg("--python").arg(&target).args(packages))
+        || (skip::online()
+            && run(uv_cmd()
+                .args(["pip", "install", "-q", "--python"])
+                .arg(&target)
+                .args(packages)));
     if !installed {
+        skip::skip(format!(
+            "uv pip install {} found no wheels offline and PyPI cannot be reached",
+            packages.join(" ")
+        ));
         return None;
     }
     std::fs::write(&marker, want).ok()?;
