@@ -276,7 +276,7 @@ fn a_fix_killed_after_any_step_is_finished_or_cleaned_up_by_the_next_run() {
         );
 
         // Either untouched for Python (no .pth yet, the import fails as before) or fixed.
-        let pth = venv.join("lib/python3.11/site-packages/_pydoctor_fix.pth");
+        let pth = fixvenv::site_packages(&python).join("_pydoctor_fix.pth");
         let works = python_c(&python, IMPORT_BOTH).0;
         assert_eq!(
             works,
@@ -415,7 +415,7 @@ fn undo_refuses_naming_the_file_when_it_changed_since_the_fix() {
         return;
     };
     assert_eq!(fix(&root, &python, &["fix", "numpy"], &[]).code, 0);
-    let module = venv_dir(&python).join("lib/python3.11/site-packages/_pydoctor_fix.py");
+    let module = fixvenv::site_packages(&python).join("_pydoctor_fix.py");
     let mut text = std::fs::read_to_string(&module).unwrap();
     text.push_str("# edited by hand\n");
     std::fs::write(&module, &text).unwrap();

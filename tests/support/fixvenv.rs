@@ -69,8 +69,35 @@ pub fn package(root: &Path, suffix: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no {suffix} in the store"))
 }
 
+/// The store's python, whatever CPython the fixture was made from (`bin/python3.X`).
 fn store_python(root: &Path) -> PathBuf {
-    package(root, "-python3-3.11.7").join("bin/python3.11")
+    let prefix = std::fs::read_dir(store_dir(root))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("-python3-"))
+        .unwrap_or_else(|| panic!("no python3 in the store"));
+    let version = prefix
+        .to_string_lossy()
+        .rsplit_once("-python3-")
+        .unwrap()
+        .1
+        .to_string();
+    let short = version
+        .rsplit_once('.')
+        .map_or(version.clone(), |(s, _)| s.to_string());
+    prefix.join(format!("bin/python{short}"))
+}
+
+/// The site-packages dir of the venv whose `bin/python` is `python`.
+pub fn site_packages(python: &Path) -> PathBuf {
+    let venv = python.parent().and_then(Path::parent).unwrap();
+    std::fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("site-packages"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| panic!("no site-packages under {}", venv.display()))
 }
 
 /// A venv made by `python -m venv` with the wheels installed by the host's pip (the fixture
