@@ -110,7 +110,7 @@ pub fn pip_venv(root: &Path) -> Option<PathBuf> {
     python.exists().then_some(python)
 }
 
-/// uv: on PATH, else the `uv` module of the host python (`python3 -m pip install uv`).
+/// uv: `$PYDOCTOR_TEST_UV`, else on PATH, else the `uv` module of the host python (`python3 -m pip install uv`).
 fn uv() -> Option<Vec<String>> {
     let works = |cmd: &[String]| {
         Command::new(&cmd[0])
@@ -119,7 +119,11 @@ fn uv() -> Option<Vec<String>> {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let on_path = host::on_path("uv").map(|p| vec![p.to_string_lossy().into_owned()]);
+    let given = std::env::var_os("PYDOCTOR_TEST_UV")
+        .filter(|v| !v.is_empty())
+        .map(|p| vec![p.to_string_lossy().into_owned()]);
+    let on_path =
+        given.or_else(|| host::on_path("uv").map(|p| vec![p.to_string_lossy().into_owned()]));
     let module = host::python().map(|p| {
         vec![
             p.executable.to_string_lossy().into_owned(),
@@ -149,6 +153,8 @@ pub fn uv_venv(root: &Path) -> Option<PathBuf> {
         Command::new(&uv[0])
             .args(&uv[1..])
             .args(args)
+            // uv keeps its cache under HOME, which a sandboxed run does not have.
+            .env("UV_CACHE_DIR", host::scratch_root().join("uv-cache"))
             .output()
             .is_ok_and(|o| o.status.success())
     };
