@@ -155,6 +155,8 @@ pub fn uv_venv(root: &Path) -> Option<PathBuf> {
             .args(args)
             // uv keeps its cache under HOME, which a sandboxed run does not have.
             .env("UV_CACHE_DIR", host::scratch_root().join("uv-cache"))
+            // The system's trust store, which holds any CA a proxy here needs.
+            .env("UV_NATIVE_TLS", "1")
             .output()
             .is_ok_and(|o| o.status.success())
     };

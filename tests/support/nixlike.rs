@@ -163,7 +163,9 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
     // uv keeps its cache under HOME, which a sandboxed run does not have.
     let uv_cmd = || {
         let mut cmd = Command::new(&uv);
-        cmd.env("UV_CACHE_DIR", host::scratch_root().join("uv-cache"));
+        cmd.env("UV_CACHE_DIR", host::scratch_root().join("uv-cache"))
+            // The system's trust store, which holds any CA a proxy here needs.
+            .env("UV_NATIVE_TLS", "1");
         cmd
     };
     let run = |cmd: &mut Command| cmd.output().ok().filter(|o| o.status.success()).is_some();
