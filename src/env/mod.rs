@@ -92,11 +92,18 @@ pub fn probe(
             // PT_INTERP names the absolute FHS path; its kind was read under the root.
             let fhs_path = system::fhs_loader_under(Path::new("/"));
             let fhs_kind = result.environment.nix_ld.fhs_loader;
-            result.findings.push(interpreter::cannot_start_finding(
+            let fhs = fhs_kind.map(|k| (k, fhs_path.as_path()));
+            let generic = interpreter::cannot_start_finding(
                 &interpreter,
                 failure.exec_error.as_deref(),
                 &failure.stderr.text,
-                fhs_kind.map(|k| (k, fhs_path.as_path())),
+                fhs,
+            );
+            result.findings.push(interpreter::explained_by_nix_ld(
+                generic,
+                &interpreter,
+                fhs,
+                &crate::loader::context::nix_ld_loader(request),
             ));
         }
         Err(_) => {}

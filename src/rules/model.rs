@@ -301,4 +301,5 @@ pub const FIX_IDS: &[&str] = &[
     "glibc-tunable",
     "clear-execstack",
     "platform-runtime",
+    "nix-ld-variable",
 ];
