@@ -17,101 +17,39 @@ mod nixlike;
 #[path = "check_common.rs"]
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "support/nixos.rs"]
+mod nixos;
 
-use common::{Run, clean, diagnosis, fix, run_with_stdin};
+use std::path::{Path, PathBuf};
+
+use common::{Run, diagnosis, fix, run_with_stdin};
+use nixos::{FhsLoader, Machine};
 use serde_json::Value;
 
-const STANDIN: &str = "fixtures/c/nixos/fhs-loader-standin.c";
-
-/// Bind the machine's files, then run the rest of the arguments (`$1` is the machine dir).
-const ENTER: &str = r#"mount --bind "$1/os-release" /etc/os-release || exit 90
-mount --bind "$1/lib64" /lib64 || exit 91
-shift
-exec "$@""#;
-
-#[derive(Clone, Copy, PartialEq)]
-enum FhsLoader {
-    NixLd,
-    StubLd,
+/// `program args…` in the machine with `envs`.
+fn run_in(machine: &Machine, program: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = machine.command(program, args, cwd.path());
+    let run = run_with_stdin(cmd.envs(envs.iter().copied()), None);
+    assert!(
+        !nixos::setup_failed(run.code),
+        "no namespace: {}",
+        run.stderr
+    );
+    run
 }
 
-/// A NixOS-like machine to enter: its `/lib64` and its `/etc/os-release`.
-struct Machine {
-    dir: tempfile::TempDir,
-}
-
-impl Machine {
-    fn new(loader: FhsLoader) -> Option<Machine> {
-        if !common::host::skip::is_root() {
-            common::skip("a private /lib64 needs root (unshare -m)");
-            return None;
-        }
-        if Command::new("unshare").arg("--help").output().is_err() {
-            common::skip("no unshare");
-            return None;
-        }
-        let dir = tempfile::tempdir().ok()?;
-        let d = dir.path();
-        // Named as NixOS names them: pydoctor reads the link target.
-        let (standin, define) = match loader {
-            FhsLoader::NixLd => (d.join("nix-ld/libexec/nix-ld"), None),
-            FhsLoader::StubLd => (d.join("stub-ld/bin/stub-ld"), Some("-DSTUB_LD")),
-        };
-        std::fs::create_dir_all(standin.parent()?).ok()?;
-        std::fs::create_dir_all(d.join("lib64")).ok()?;
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(STANDIN);
-        let built = Command::new("gcc")
-            .args([
-                "-nostdlib",
-                "-static-pie",
-                "-fPIE",
-                "-ffreestanding",
-                "-fno-builtin",
-                "-fno-tree-loop-distribute-patterns",
-                "-fno-stack-protector",
-                "-o",
-            ])
-            .arg(&standin)
-            .args(define)
-            .arg(&source)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !built {
-            common::skip("gcc could not build the freestanding /lib64 loader stand-in");
-            return None;
-        }
-        std::fs::copy("/lib64/ld-linux-x86-64.so.2", d.join("lib64/ld-real.so")).ok()?;
-        std::os::unix::fs::symlink(&standin, d.join("lib64/ld-linux-x86-64.so.2")).ok()?;
-        std::fs::write(d.join("os-release"), "NAME=NixOS\nID=nixos\n").ok()?;
-        Some(Machine { dir })
-    }
-
-    /// `program args…` inside the machine, with only `envs` set (and PATH).
-    fn run(&self, program: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-        let cwd = tempfile::tempdir().unwrap();
-        let mut cmd = clean("unshare", cwd.path());
-        cmd.args(["-m", "sh", "-c", ENTER, "sh"])
-            .arg(self.dir.path())
-            .arg(program)
-            .args(args)
-            .envs(envs.iter().copied());
-        let run = run_with_stdin(&mut cmd, None);
-        assert!(
-            ![90, 91].contains(&run.code),
-            "the namespace could not be set up: {}",
-            run.stderr
-        );
-        run
-    }
-
-    /// pydoctor inside the machine, started by the real loader (the FHS path is nix-ld's now).
-    fn pydoctor(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
-        let mut all = vec![common::bin().to_str().unwrap()];
-        all.extend_from_slice(args);
-        self.run(&self.dir.path().join("lib64/ld-real.so"), &all, envs)
-    }
+/// pydoctor in the machine, started by the real loader.
+fn pydoctor_in(machine: &Machine, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = machine.through_real_loader(common::bin(), args, cwd.path());
+    let run = run_with_stdin(cmd.envs(envs.iter().copied()), None);
+    assert!(
+        !nixos::setup_failed(run.code),
+        "no namespace: {}",
+        run.stderr
+    );
+    run
 }
 
 /// The FHS venv with numpy, and the Nix-like store (its loader is what NIX_LD names).
@@ -137,7 +75,8 @@ fn zlib_dir() -> String {
 fn check(machine: &Machine, python: &Path, store: &Path, envs: &[(&str, &str)]) -> Run {
     let mut all = vec![("NIX_STORE_DIR", store.to_str().unwrap())];
     all.extend_from_slice(envs);
-    machine.pydoctor(
+    pydoctor_in(
+        machine,
         &[
             "check",
             "numpy",
@@ -165,7 +104,7 @@ fn under_nix_ld_without_libstdcxx_the_diagnosis_is_nix_ld_and_its_libraries_make
         ("NIX_LD_LIBRARY_PATH", zlib.as_str()),
     ];
     // The real failure, through the stand-in and Nix glibc's search.
-    let real = machine.run(&python, &["-c", "import numpy"], &nix_ld);
+    let real = run_in(&machine, &python, &["-c", "import numpy"], &nix_ld);
     assert_ne!(real.code, 0, "{}", real.stderr);
     assert!(
         real.stderr
@@ -220,7 +159,8 @@ fn under_nix_ld_without_libstdcxx_the_diagnosis_is_nix_ld_and_its_libraries_make
         ("NIX_LD", loader.to_str().unwrap()),
         ("NIX_LD_LIBRARY_PATH", fixed.as_str()),
     ];
-    let works = machine.run(
+    let works = run_in(
+        &machine,
         &python,
         &["-c", "import numpy; print(numpy.__version__)"],
         &fixed_env,
@@ -240,7 +180,7 @@ fn under_nix_ld_without_libstdcxx_the_diagnosis_is_nix_ld_and_its_libraries_make
 /// The one diagnosis of an interpreter that cannot start, and what the real run printed.
 fn cannot_start(machine: &Machine, envs: &[(&str, &str)]) -> Option<(Value, String)> {
     let (python, store) = fixtures()?;
-    let real = machine.run(&python, &["-c", "pass"], envs);
+    let real = run_in(machine, &python, &["-c", "pass"], envs);
     assert_eq!(real.code, 127, "{}{}", real.stdout, real.stderr);
     let run = check(machine, &python, &store, envs);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);

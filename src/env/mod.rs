@@ -199,7 +199,18 @@ pub fn python_facts(
     let version = facts
         .and_then(|f| f.version.clone())
         .or_else(|| venv_cfg.as_ref().and_then(|c| c.version.clone()));
-    let venv_facts = venv.as_deref().map(|dir| venv::describe(Path::new(dir)));
+    // A conda env is no venv (its prefix is its base), but its tooling is conda's.
+    let conda_env = || {
+        let prefix = facts
+            .and_then(|f| f.prefix.clone())
+            .map(PathBuf::from)
+            .or_else(|| interpreter.real.parent()?.parent().map(Path::to_path_buf))?;
+        prefix.join("conda-meta").is_dir().then_some(prefix)
+    };
+    let venv_facts = match venv.as_deref() {
+        Some(dir) => Some(venv::describe(Path::new(dir))),
+        None => conda_env().map(|prefix| venv::describe(&prefix)),
+    };
     PythonFacts {
         venv_tool: venv_facts.as_ref().map(|v| v.tool.as_str().to_string()),
         venv_has_pip: venv_facts.as_ref().map(|v| v.has_pip),

@@ -76,7 +76,9 @@ impl Collector {
             Some(path) => {
                 let path = &lexically_normal(path);
                 for p in &lib.version_problems {
-                    self.push(version_finding(p, path));
+                    let mut f = version_finding(p, path);
+                    f.provider_via = lib.found_via.map(|v| v.as_str().to_string());
+                    self.push(f);
                 }
                 if lib.latent {
                     let mut f = Finding::new(

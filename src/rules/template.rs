@@ -35,6 +35,14 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "newest_available",
         "for version kinds: the newest version the provider has",
     ),
+    (
+        "provider_via",
+        "for version kinds: how the loader found the provider (`rpath`, `runpath`, `ld_library_path`, `ld.so.cache`, `default-dir` …)",
+    ),
+    (
+        "gcc_needed",
+        "for libstdc++ versions: the oldest GCC release whose libstdc++ has every version needed (`11.1.0`)",
+    ),
     ("python", "the interpreter's path (else `python3`)"),
     (
         "base_python",
