@@ -366,6 +366,19 @@ pub struct Environment {
     /// The Nix store directory (`$NIX_STORE_DIR`, default `/nix/store`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_dir: Option<String>,
+    /// The tool that set up this shell (devenv, direnv, nix-shell), where it can be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<ShellFacts>,
+}
+
+/// What set up the shell pydoctor runs in: the tool, and the file that configures it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellFacts {
+    /// `devenv`, `direnv` or `nix-shell`.
+    pub tool: String,
+    /// The file that configures it (`…/devenv.nix`, `…/.envrc`, `…/shell.nix`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Everything the rules get to see.

@@ -332,17 +332,9 @@ fn stderr_summary(stderr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn request(cwd: &Path, vars: &[(&str, &str)]) -> Request {
-        Request {
-            vars: vars
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-            cwd: cwd.to_path_buf(),
-            rules_dirs: vec![],
-        }
+        Request::with_vars(cwd, vars)
     }
 
     fn fake_python(path: &Path) {

@@ -11,6 +11,7 @@ pub mod machine;
 pub mod nix_store;
 mod pt_interp;
 pub mod python_file;
+pub mod shell;
 pub mod store;
 pub mod system;
 pub mod venv;
@@ -168,6 +169,7 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
             .unwrap_or_default(),
         in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
         store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
+        shell: shell::detect(request),
     }
 }
 

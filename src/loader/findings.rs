@@ -98,6 +98,7 @@ impl Collector {
                     .library(&lib.soname)
                     .required_by(parent);
                     f.provider = Some(path.to_string());
+                    f.provider_via = lib.found_via.map(|v| v.as_str().to_string());
                     f.latent = true;
                     self.push(f);
                 }

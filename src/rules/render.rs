@@ -80,6 +80,7 @@ impl<'a> Subject<'a> {
             explanation: self.fill(rule.doc.explanation.trim()),
             fixes: self.with_unknown_soname_pointer(self.fixes(rule)),
             libraries: self.libraries.clone(),
+            advisory: rule.doc.when.latent == Some(true),
         }
     }
 
@@ -347,6 +348,21 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// The providers' directories, each once, in the findings' order.
+    fn provider_dirs(&self) -> Option<String> {
+        let mut dirs: Vec<String> = Vec::new();
+        for f in &self.findings {
+            let Some(dir) = f.provider.as_deref().and_then(|p| Path::new(p).parent()) else {
+                continue;
+            };
+            let dir = dir.to_string_lossy().into_owned();
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        (!dirs.is_empty()).then(|| dirs.join(":"))
+    }
+
     /// The oldest GCC whose libstdc++ defines every version these findings need.
     fn gcc_needed(&self) -> Option<String> {
         self.findings
@@ -386,6 +402,8 @@ impl<'a> Subject<'a> {
                 .find_map(|f| f.newest_available.clone()),
             "provider_via" => self.findings.iter().find_map(|f| f.provider_via.clone()),
             "gcc_needed" => self.gcc_needed(),
+            "provider_dirs" => self.provider_dirs(),
+            "shell_file" => env.shell.as_ref().and_then(|s| s.file.clone()),
             "python" => python.executable.clone(),
             "base_python" => self.base_python(),
             "python_attr" => python
@@ -601,6 +619,8 @@ fn fallback_words(name: &str) -> &'static str {
         "provider" => "the library found",
         "newest_available" => "an older version",
         "provider_via" => "the loader's search",
+        "shell_file" => "the shell's configuration file",
+        "provider_dirs" => "the directories on LD_LIBRARY_PATH",
         "python" | "base_python" => "python3",
         "venv" => ".venv",
         "python_minor" => "3",
