@@ -137,7 +137,7 @@ fn a_library_found_only_through_ld_library_path_is_a_warning() {
     // this shell's LD_LIBRARY_PATH (no tool is known to have set it).
     let diagnoses = doc["diagnoses"].as_array().unwrap();
     assert_eq!(diagnoses.len(), 1, "{diagnoses:#?}");
-    assert_eq!(diagnoses[0]["rule"], "PD803");
+    assert_eq!(diagnoses[0]["rule"], "PD804");
     assert_eq!(diagnoses[0]["advisory"], true);
     assert_eq!(diagnoses[0]["library"], "libpdfoo.so");
     let latent = findings(&doc, "missing-shared-library", true);

@@ -220,7 +220,7 @@ fn in_a_nix_shell_its_shell_nix_is_named() {
 fn an_ld_library_path_from_no_known_tool_is_still_called_fragile() {
     let Some(sh) = shell() else { return };
     let (d, shell) = sh.advisory(&[]);
-    assert_eq!(d["rule"], "PD803", "{d:#}");
+    assert_eq!(d["rule"], "PD804", "{d:#}");
     assert_eq!(shell, Value::Null);
     let snippet = fix(&d, "ld-library-path")["snippet"].as_str().unwrap();
     assert!(snippet.contains("gcc-12.2.0-lib/lib"), "{snippet}");
