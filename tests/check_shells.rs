@@ -158,6 +158,15 @@ fn in_a_devenv_shell_the_import_works_only_through_its_ld_library_path_and_deven
         "the advisory replaces the bare warnings: {}",
         human.stdout
     );
+    // In GitHub annotations an advisory is a warning, never an error.
+    let github = sh.check(&[("DEVENV_ROOT", root)], "github");
+    assert_eq!(github.code, 0, "{}", github.stdout);
+    assert!(
+        github.stdout.contains("::warning ") && github.stdout.contains("PD801"),
+        "{}",
+        github.stdout
+    );
+    assert!(!github.stdout.contains("::error "), "{}", github.stdout);
 }
 
 #[test]
