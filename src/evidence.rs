@@ -157,6 +157,10 @@ pub struct Finding {
     /// For version kinds: the newest version that provider has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest_available: Option<String>,
+    /// For version kinds: how the loader found the provider (`rpath`, `runpath`,
+    /// `ld_library_path`, `ld.so.cache`, `default-dir`, `already-loaded`, `direct-path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_via: Option<String>,
     /// For missing libraries: every directory the loader would try, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tried: Vec<String>,
@@ -177,6 +181,7 @@ impl Finding {
             required_by: None,
             provider: None,
             newest_available: None,
+            provider_via: None,
             tried: Vec::new(),
             detail: detail.into(),
             latent: false,
@@ -361,6 +366,19 @@ pub struct Environment {
     /// The Nix store directory (`$NIX_STORE_DIR`, default `/nix/store`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_dir: Option<String>,
+    /// The tool that set up this shell (devenv, direnv, nix-shell), where it can be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<ShellFacts>,
+}
+
+/// What set up the shell pydoctor runs in: the tool, and the file that configures it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellFacts {
+    /// `devenv`, `direnv` or `nix-shell`.
+    pub tool: String,
+    /// The file that configures it (`…/devenv.nix`, `…/.envrc`, `…/shell.nix`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// Everything the rules get to see.

@@ -116,6 +116,10 @@ pub struct Diagnosis {
     /// over), when the local store was looked at.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub store_candidates: Vec<StoreCandidate>,
+    /// Advice about a fragile set-up (the import works today, only because of this shell):
+    /// it does not make the command fail.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
 }
 
 /// One command's result. Renderers get this and nothing else.
@@ -176,7 +180,7 @@ impl Report {
     pub fn settle_status(&mut self) {
         let saw_failure = self.failure.as_ref().is_some_and(|f| !f.chain.is_empty())
             || self.findings.iter().any(|f| !f.latent);
-        self.status = if !self.diagnoses.is_empty() {
+        self.status = if self.diagnoses.iter().any(|d| !d.advisory) {
             Status::Problems
         } else if saw_failure {
             Status::Undiagnosed

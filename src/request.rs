@@ -24,6 +24,18 @@ impl Request {
         }
     }
 
+    /// A request with only `vars`, in `cwd` (tests drive the core with these).
+    pub fn with_vars(cwd: &std::path::Path, vars: &[(&str, &str)]) -> Request {
+        Request {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            cwd: cwd.to_path_buf(),
+            rules_dirs: Vec::new(),
+        }
+    }
+
     pub fn var(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }

@@ -248,16 +248,22 @@ fn cannot_start_report(
     let findings: Vec<Finding> = runs
         .iter()
         .filter_map(|r| match r.outcome() {
-            ProbeOutcome::CannotStart(f) => Some(interpreter::cannot_start_finding(
+            ProbeOutcome::CannotStart(f) => Some(interpreter::explained_by_nix_ld(
+                interpreter::cannot_start_finding(
+                    interpreter,
+                    f.exec_error.as_deref(),
+                    &f.stderr.text,
+                    fhs,
+                ),
                 interpreter,
-                f.exec_error.as_deref(),
-                &f.stderr.text,
                 fhs,
+                &loader::context::nix_ld_loader(request),
             )),
             ProbeOutcome::Ran(_) => None,
         })
         .take(1)
         .collect();
+
     // The loader's own words ("error while loading shared libraries: libpython3.11.so.1.0…")
     // name the missing library; the text tables know how to read them.
     let said: String = runs

@@ -165,10 +165,12 @@ impl Interpreter {
     }
 
     /// Take the real executable the running process reported (`/proc/self/exe` in the
-    /// probe): after a wrapper's exec this is the interpreter itself.
+    /// probe): after a wrapper's exec this is the interpreter itself. A program loader is
+    /// not: a python started as `ld.so python` (by a nix-ld that execs `$NIX_LD`, or by a
+    /// wrapper script) reports the loader, and its real file stays the one it was started as.
     pub fn with_running_executable(mut self, proc_exe: &str) -> Interpreter {
         let exe = PathBuf::from(proc_exe);
-        if exe != self.real && exe.is_absolute() {
+        if exe != self.real && exe.is_absolute() && !super::system::is_program_loader(&exe) {
             if self.wrapper.is_none() && exe != self.path {
                 let resolved = std::fs::canonicalize(&self.path).unwrap_or(self.path.clone());
                 if resolved != exe {
@@ -261,6 +263,52 @@ pub fn cannot_start_finding(
     finding
 }
 
+/// A python whose PT_INTERP is the FHS path, where that path is nix-ld and the loader nix-ld
+/// would start (`nix_ld_target`: `$NIX_LD`, or nix-ld's default) is not there: nix-ld starts
+/// nothing. Then that is the finding, in place of `generic` (whose detail it keeps): it names
+/// that loader, needed by the FHS path (nix-ld itself).
+pub fn explained_by_nix_ld(
+    generic: Finding,
+    interpreter: &Interpreter,
+    fhs_loader: Option<(FhsLoaderKind, &Path)>,
+    nix_ld_target: &Path,
+) -> Finding {
+    match nix_ld_without_loader(interpreter, fhs_loader, nix_ld_target) {
+        Some(mut ours) => {
+            ours.detail = format!("{}; {}", ours.detail, generic.detail);
+            ours
+        }
+        None => generic,
+    }
+}
+
+fn nix_ld_without_loader(
+    interpreter: &Interpreter,
+    fhs_loader: Option<(FhsLoaderKind, &Path)>,
+    nix_ld_target: &Path,
+) -> Option<Finding> {
+    let (kind, fhs_path) = fhs_loader?;
+    let Interp::Path(loader) = pt_interp::read(&interpreter.real) else {
+        return None;
+    };
+    if kind != FhsLoaderKind::NixLd || Path::new(&loader) != fhs_path || nix_ld_target.exists() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            CauseKind::InterpreterCannotStart,
+            FindingSource::Probe,
+            format!(
+                "PT_INTERP {loader} is nix-ld, which starts the loader NIX_LD names \
+                 ({}, NIX_LD or its default), and that file does not exist",
+                nix_ld_target.display()
+            ),
+        )
+        .library(nix_ld_target.to_string_lossy())
+        .required_by(fhs_path.to_string_lossy()),
+    )
+}
+
 /// The last few non-empty lines of what the process printed, on one line, bounded.
 fn stderr_summary(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
@@ -284,17 +332,9 @@ fn stderr_summary(stderr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn request(cwd: &Path, vars: &[(&str, &str)]) -> Request {
-        Request {
-            vars: vars
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-            cwd: cwd.to_path_buf(),
-            rules_dirs: vec![],
-        }
+        Request::with_vars(cwd, vars)
     }
 
     fn fake_python(path: &Path) {

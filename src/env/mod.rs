@@ -11,6 +11,7 @@ pub mod machine;
 pub mod nix_store;
 mod pt_interp;
 pub mod python_file;
+pub mod shell;
 pub mod store;
 pub mod system;
 pub mod venv;
@@ -92,11 +93,18 @@ pub fn probe(
             // PT_INTERP names the absolute FHS path; its kind was read under the root.
             let fhs_path = system::fhs_loader_under(Path::new("/"));
             let fhs_kind = result.environment.nix_ld.fhs_loader;
-            result.findings.push(interpreter::cannot_start_finding(
+            let fhs = fhs_kind.map(|k| (k, fhs_path.as_path()));
+            let generic = interpreter::cannot_start_finding(
                 &interpreter,
                 failure.exec_error.as_deref(),
                 &failure.stderr.text,
-                fhs_kind.map(|k| (k, fhs_path.as_path())),
+                fhs,
+            );
+            result.findings.push(interpreter::explained_by_nix_ld(
+                generic,
+                &interpreter,
+                fhs,
+                &crate::loader::context::nix_ld_loader(request),
             ));
         }
         Err(_) => {}
@@ -161,6 +169,7 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
             .unwrap_or_default(),
         in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
         store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
+        shell: shell::detect(request),
     }
 }
 
@@ -192,7 +201,18 @@ pub fn python_facts(
     let version = facts
         .and_then(|f| f.version.clone())
         .or_else(|| venv_cfg.as_ref().and_then(|c| c.version.clone()));
-    let venv_facts = venv.as_deref().map(|dir| venv::describe(Path::new(dir)));
+    // A conda env is no venv (its prefix is its base), but its tooling is conda's.
+    let conda_env = || {
+        let prefix = facts
+            .and_then(|f| f.prefix.clone())
+            .map(PathBuf::from)
+            .or_else(|| interpreter.real.parent()?.parent().map(Path::to_path_buf))?;
+        prefix.join("conda-meta").is_dir().then_some(prefix)
+    };
+    let venv_facts = match venv.as_deref() {
+        Some(dir) => Some(venv::describe(Path::new(dir))),
+        None => conda_env().map(|prefix| venv::describe(&prefix)),
+    };
     PythonFacts {
         venv_tool: venv_facts.as_ref().map(|v| v.tool.as_str().to_string()),
         venv_has_pip: venv_facts.as_ref().map(|v| v.has_pip),

@@ -65,6 +65,16 @@ pub fn classify_fhs_loader(path: &Path) -> (FhsLoaderKind, Option<PathBuf>) {
     (kind, target)
 }
 
+/// Whether `path` is a program loader (`ld-linux-x86-64.so.2`, `ld.so`): an ELF `ET_DYN`
+/// without a PT_INTERP of its own, named like one.
+pub fn is_program_loader(path: &Path) -> bool {
+    let named_like_one = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("ld-") || n.starts_with("ld.so"));
+    named_like_one && read_head(path).is_some_and(|bytes| is_elf_loader(&bytes))
+}
+
 fn read_head(path: &Path) -> Option<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).ok()?;

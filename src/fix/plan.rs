@@ -136,6 +136,7 @@ mod tests {
             }],
             libraries: Vec::new(),
             store_candidates: Vec::new(),
+            advisory: false,
         }
     }
 

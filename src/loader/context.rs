@@ -26,6 +26,11 @@ pub const HOST_LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
 const NIX_LD_LIBRARY_PATH_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib";
 
+/// The loader nix-ld starts: `$NIX_LD`, or its compiled-in default.
+pub fn nix_ld_loader(request: &Request) -> PathBuf {
+    PathBuf::from(request.nonempty_var("NIX_LD").unwrap_or(NIX_LD_DEFAULT))
+}
+
 /// An object present in the namespace before the module is dlopen'd.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preloaded {
@@ -77,6 +82,9 @@ pub struct LoaderContext {
     pub target: Target,
     /// LD_LIBRARY_PATH as split by the loader (empty element = current directory).
     pub ld_library_path: Vec<String>,
+    /// The tail of `ld_library_path` that nix-ld appended (`$NIX_LD_LIBRARY_PATH`): the
+    /// machine's nix-ld configuration, not the shell's, so what it finds is not latent.
+    pub nix_ld_library_path: Vec<String>,
     /// Dirs searched right after LD_LIBRARY_PATH, as if appended to it (to verify a fix).
     pub extra_library_dirs: Vec<PathBuf>,
     /// The program the process runs (the python), when known.
@@ -158,6 +166,7 @@ impl LoaderContext {
             platform: None,
             target,
             ld_library_path: request.ld_library_path().unwrap_or_default(),
+            nix_ld_library_path: Vec::new(),
             extra_library_dirs: Vec::new(),
             main_program: None,
             main_rpath: Vec::new(),
@@ -228,20 +237,19 @@ impl LoaderContext {
     /// The same, with `$NIX_LD` and `$NIX_LD_LIBRARY_PATH` from the request, or nix-ld's
     /// compiled-in defaults when they are unset (docs/loader-and-nix.md, "nix-ld's variables and defaults").
     pub fn with_nix_ld_from(self, request: &Request) -> LoaderContext {
-        let real = request.nonempty_var("NIX_LD").unwrap_or(NIX_LD_DEFAULT);
+        let real = nix_ld_loader(request);
         let dirs = request
             .nonempty_var("NIX_LD_LIBRARY_PATH")
             .unwrap_or(NIX_LD_LIBRARY_PATH_DEFAULT)
             .split(':')
             .map(str::to_string)
             .collect();
-        self.with_nix_ld(Path::new(real), dirs, request)
+        self.with_nix_ld(&real, dirs, request)
     }
 
     /// The interpreter's loader path is the nix-ld shim: the real loader is `real_loader`
     /// (`$NIX_LD`), whose dirs and cache apply, and nix-ld appends `nix_ld_library_path`
     /// (`$NIX_LD_LIBRARY_PATH`, or its default) to LD_LIBRARY_PATH (docs/loader-and-nix.md, "nix-ld's variables and defaults").
-    /// Not testable here without a real nix-ld; kept deliberately simple.
     pub fn with_nix_ld(
         mut self,
         real_loader: &Path,
@@ -259,7 +267,9 @@ impl LoaderContext {
         self.hwcaps = real.hwcaps;
         self.lib_dst = real.lib_dst;
         self.platform = real.platform;
-        self.ld_library_path.extend(nix_ld_library_path);
+        self.ld_library_path
+            .extend(nix_ld_library_path.iter().cloned());
+        self.nix_ld_library_path = nix_ld_library_path;
         self
     }
 
@@ -304,15 +314,7 @@ impl LoaderContext {
 
     /// LD_LIBRARY_PATH dirs, DSTs expanded relative to the main program.
     pub(crate) fn ld_library_path_dirs(&self) -> Vec<String> {
-        let origin = self
-            .main_program
-            .as_deref()
-            .and_then(Path::parent)
-            .map(|p| p.to_string_lossy().into_owned());
-        let mut dirs = self.expand_elements(
-            self.ld_library_path.iter().map(String::as_str),
-            origin.as_deref(),
-        );
+        let mut dirs = self.expand_relative_to_main(&self.ld_library_path);
         for d in &self.extra_library_dirs {
             let d = dst::normalize_dir(&d.to_string_lossy());
             if !dirs.contains(&d) {
@@ -320,6 +322,21 @@ impl LoaderContext {
             }
         }
         dirs
+    }
+
+    /// The dirs nix-ld appended to LD_LIBRARY_PATH, expanded the same way: what a search
+    /// without the shell's LD_LIBRARY_PATH still has.
+    pub(crate) fn nix_ld_library_path_dirs(&self) -> Vec<String> {
+        self.expand_relative_to_main(&self.nix_ld_library_path)
+    }
+
+    fn expand_relative_to_main(&self, elements: &[String]) -> Vec<String> {
+        let origin = self
+            .main_program
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|p| p.to_string_lossy().into_owned());
+        self.expand_elements(elements.iter().map(String::as_str), origin.as_deref())
     }
 
     pub(crate) fn lookup_cache(&self, name: &str) -> Option<String> {

@@ -76,7 +76,9 @@ impl Collector {
             Some(path) => {
                 let path = &lexically_normal(path);
                 for p in &lib.version_problems {
-                    self.push(version_finding(p, path));
+                    let mut f = version_finding(p, path);
+                    f.provider_via = lib.found_via.map(|v| v.as_str().to_string());
+                    self.push(f);
                 }
                 if lib.latent {
                     let mut f = Finding::new(
@@ -96,6 +98,7 @@ impl Collector {
                     .library(&lib.soname)
                     .required_by(parent);
                     f.provider = Some(path.to_string());
+                    f.provider_via = lib.found_via.map(|v| v.as_str().to_string());
                     f.latent = true;
                     self.push(f);
                 }

@@ -114,6 +114,8 @@ type PathMap<V> = rustc_hash::FxHashMap<String, V>;
 pub struct Resolver {
     ctx: LoaderContext,
     llp_dirs: Vec<String>,
+    /// What LD_LIBRARY_PATH holds without the shell's part: nix-ld's dirs, if any.
+    nix_ld_dirs: Vec<String>,
     default_dirs: Vec<String>,
     objects: RwLock<PathMap<Arc<ObjectInfo>>>,
     probes: RwLock<PathMap<Probe>>,
@@ -136,6 +138,7 @@ impl Resolver {
                 .map(|p| file_id(&p.path.to_string_lossy()))
                 .collect(),
             llp_dirs: ctx.ld_library_path_dirs(),
+            nix_ld_dirs: ctx.nix_ld_library_path_dirs(),
             default_dirs: ctx.default_dir_strings(),
             ctx,
             objects: RwLock::new(PathMap::default()),
@@ -399,16 +402,19 @@ impl Resolver {
                 return s;
             }
         }
-        // 2. LD_LIBRARY_PATH (and the dirs of a fix being verified).
-        if !skip_llp
-            && self.try_dirs(
-                &self.llp_dirs,
-                name,
-                FoundVia::LdLibraryPath,
-                TriedVia::Fixed(FoundVia::LdLibraryPath),
-                &mut s,
-            )
-        {
+        // 2. LD_LIBRARY_PATH (and the dirs of a fix being verified); without the shell's
+        // part, what nix-ld appended is still there.
+        if self.try_dirs(
+            if skip_llp {
+                &self.nix_ld_dirs
+            } else {
+                &self.llp_dirs
+            },
+            name,
+            FoundVia::LdLibraryPath,
+            TriedVia::Fixed(FoundVia::LdLibraryPath),
+            &mut s,
+        ) {
             return s;
         }
         // 3. The immediate loader's DT_RUNPATH only.

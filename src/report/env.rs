@@ -218,6 +218,14 @@ fn path_lines(
     if let Some(shell) = &env.in_nix_shell {
         writeln!(out, "{} IN_NIX_SHELL: {shell}", marks.info)?;
     }
+    if let Some(shell) = &env.shell {
+        let file = shell
+            .file
+            .as_deref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
+        writeln!(out, "{} shell set up by: {}{file}", marks.info, shell.tool)?;
+    }
     if let Some(store) = &env.store_dir {
         let here = if env.python.kind == PythonKind::NixStore {
             style.dim(" (this python lives here)")

@@ -22,7 +22,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         Status::Problems => format!(
             "{} problem(s), {} diagnosis(es)",
             report.findings.iter().filter(|f| !f.latent).count(),
-            report.diagnoses.len()
+            report.diagnoses.iter().filter(|d| !d.advisory).count()
         ),
         Status::Undiagnosed => "a failure was seen but no rule explains it".to_string(),
     };
@@ -103,9 +103,11 @@ fn write_diagnosis(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
         .as_deref()
         .map(|f| format!("file={},", escape_property(f)))
         .unwrap_or_default();
+    // An advisory (the import works today) is a warning, not an error.
+    let level = if d.advisory { "warning" } else { "error" };
     writeln!(
         out,
-        "::error {file}title={}::{}",
+        "::{level} {file}title={}::{}",
         escape_property(&format!("pydoctor {}: {}", d.rule, d.kind)),
         escape_data(&message)
     )

@@ -14,7 +14,8 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     match report.status {
         Status::Ok => writeln!(out, "{} {}", style.green("✓"), ok_verdict(report))?,
         Status::Problems => {
-            for (i, diagnosis) in report.diagnoses.iter().enumerate() {
+            let failures = report.diagnoses.iter().filter(|d| !d.advisory);
+            for (i, diagnosis) in failures.enumerate() {
                 if i > 0 {
                     writeln!(out)?;
                 }
@@ -27,11 +28,33 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     if report.status != Status::Ok {
         modules_that_import(report, style, out)?;
     }
+    // Advice for a set-up that works only in this shell: after the verdict, never instead.
+    for diagnosis in report.diagnoses.iter().filter(|d| d.advisory) {
+        writeln!(out)?;
+        diagnosis_block(report, diagnosis, false, style, out)?;
+    }
     // A venv that `pydoctor fix` fixed says so.
     if let Some(fixed) = report.extra.get("fixed").and_then(|f| f.as_str()) {
         writeln!(out, "  {} {fixed}", style.dim("note:"))?;
     }
-    warnings(&report.findings, style, out)
+    let advised: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !advisory_covers(report, f))
+        .collect();
+    warnings(&advised, style, out)
+}
+
+/// A latent finding an advisory diagnosis explains (it is not warned about twice).
+fn advisory_covers(report: &Report, f: &Finding) -> bool {
+    f.latent
+        && report.diagnoses.iter().any(|d| {
+            d.advisory
+                && d.kind == f.kind
+                && f.library
+                    .as_ref()
+                    .is_some_and(|l| d.libraries.contains(l) || d.library.as_ref() == Some(l))
+        })
 }
 
 /// `check A B` where only some fail: the others are named too, so each module is reported.
@@ -109,10 +132,16 @@ pub(crate) fn diagnosis_block(
         .filter(|_| !several)
         .map(|p| format!("needed by {}", shorten_path(p)));
     let verdict = format!("✗ problem: {}", d.summary);
-    let one_line = needed_by
-        .as_ref()
-        .is_none_or(|n| verdict.chars().count() + 3 + n.chars().count() <= width);
-    let lead = format!("{} {}", style.red("✗"), style.red("problem:"));
+    let verdict_len = verdict.chars().count();
+    let one_line = verdict_len <= width
+        && needed_by
+            .as_ref()
+            .is_none_or(|n| verdict_len + 3 + n.chars().count() <= width);
+    let lead = if d.advisory {
+        format!("{} {}", style.yellow("!"), style.yellow("warning:"))
+    } else {
+        format!("{} {}", style.red("✗"), style.red("problem:"))
+    };
     if one_line {
         let tail = needed_by.map(|n| format!(" — {n}")).unwrap_or_default();
         writeln!(out, "{lead} {}{tail}", style.bold(&d.summary))?;
@@ -122,7 +151,9 @@ pub(crate) fn diagnosis_block(
             let lead = if i == 0 { lead.as_str() } else { "          " };
             writeln!(out, "{lead} {}", style.bold(&line))?;
         }
-        writeln!(out, "    {}", needed_by.unwrap_or_default())?;
+        if let Some(needed_by) = needed_by {
+            writeln!(out, "    {needed_by}")?;
+        }
     }
     if several {
         per_library(report, d, style, out)?;
@@ -186,10 +217,9 @@ fn per_library(
         .max()
         .unwrap_or(0);
     for library in &d.libraries {
-        let finding = report
-            .findings
-            .iter()
-            .find(|f| !f.latent && f.kind == d.kind && f.library.as_deref() == Some(library));
+        let finding = report.findings.iter().find(|f| {
+            f.latent == d.advisory && f.kind == d.kind && f.library.as_deref() == Some(library)
+        });
         let needed_by = finding
             .and_then(|f| f.required_by.as_deref())
             .map(|p| format!("needed by {}", shorten_path(p)))
@@ -419,9 +449,9 @@ fn uncovered_findings(report: &Report, style: &Style, out: &mut dyn Write) -> io
 
 /// Advisory findings: true today, but fragile (found only through LD_LIBRARY_PATH, or only
 /// because another module loaded the library first).
-fn warnings(findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn warnings(findings: &[&Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let width = usize::from(style.width).clamp(40, 100);
-    let latent: Vec<&Finding> = findings.iter().filter(|f| f.latent).collect();
+    let latent: Vec<&Finding> = findings.iter().copied().filter(|f| f.latent).collect();
     if !latent.is_empty() {
         writeln!(out)?;
     }

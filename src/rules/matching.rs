@@ -72,6 +72,12 @@ impl Matcher {
                     .venv_tool
                     .as_ref()
                     .is_some_and(|t| c.venv_tool.contains(t)))
+            && (c.shell_tool.is_empty()
+                || c.shell_tool.contains(
+                    &env.shell
+                        .as_ref()
+                        .map_or_else(|| "none".to_string(), |s| s.tool.clone()),
+                ))
             && self.message.as_ref().is_none_or(|re| {
                 evidence
                     .failure
@@ -87,7 +93,13 @@ impl Matcher {
             re.as_ref()
                 .is_none_or(|re| value.as_deref().is_some_and(|v| re.is_match(v)))
         };
-        matches(&self.library, &finding.library) && matches(&self.required_by, &finding.required_by)
+        (self.condition.provider_via.is_empty()
+            || finding
+                .provider_via
+                .as_ref()
+                .is_some_and(|v| self.condition.provider_via.contains(v)))
+            && matches(&self.library, &finding.library)
+            && matches(&self.required_by, &finding.required_by)
     }
 
     /// For fix conditions: the environment holds and, when the condition names a library
@@ -123,11 +135,13 @@ pub fn assign<C: Candidate>(candidates: &[C], evidence: &Evidence) -> Vec<Group>
         .collect();
     let mut groups: Vec<Group> = Vec::new();
     for (index, finding) in evidence.findings.iter().enumerate() {
-        if finding.latent {
-            continue;
-        }
         let rule = candidates.iter().enumerate().position(|(i, c)| {
-            applicable[i] && c.kind() == finding.kind && c.matcher().finding_holds(finding)
+            // An advisory rule explains advisory findings only, any other rule failures only.
+            let advisory = c.matcher().condition.latent == Some(true);
+            applicable[i]
+                && c.kind() == finding.kind
+                && finding.latent == advisory
+                && c.matcher().finding_holds(finding)
         });
         let Some(rule) = rule else { continue };
         match groups.iter_mut().find(|g| g.rule == rule) {
@@ -145,7 +159,10 @@ pub fn assign<C: Candidate>(candidates: &[C], evidence: &Evidence) -> Vec<Group>
 fn rank(kind: CauseKind, group: &Group, evidence: &Evidence) -> (u8, u8, usize) {
     // An interpreter that cannot start comes first; then a glibc build under musl, which
     // explains the missing libraries and symbols it shows too.
+    // Advisories (the import works today) come after every failure.
+    let advisory = group.findings.iter().all(|&i| evidence.findings[i].latent);
     let kind_rank = match kind {
+        _ if advisory => 3,
         CauseKind::InterpreterCannotStart => 0,
         CauseKind::MuslGlibcMismatch => 1,
         _ => 2,

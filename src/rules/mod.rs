@@ -298,6 +298,13 @@ pub fn example_evidence(example: &Example) -> Evidence {
         ld_library_path: example.ld_library_path.clone(),
         in_nix_shell: None,
         store_dir: None,
+        shell: example
+            .shell_tool
+            .clone()
+            .map(|tool| crate::evidence::ShellFacts {
+                tool,
+                file: example.shell_file.clone(),
+            }),
     };
     let failure = example.message.as_ref().map(|message| Failure {
         chain: vec![ChainLink {
@@ -316,6 +323,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
             required_by: f.required_by.clone(),
             provider: f.provider.clone(),
             newest_available: f.newest_available.clone(),
+            provider_via: f.provider_via.clone(),
+            latent: f.latent,
             ..Finding::new(f.kind, FindingSource::Text, "example")
         })
         .collect();

@@ -143,6 +143,17 @@ pub struct Condition {
     /// The tool that made the venv (`python.venv_tool`: `uv`, `poetry`, `conda` …); one of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub venv_tool: Vec<String>,
+    /// `true`: the rule explains advisory (latent) findings only, and its diagnosis is
+    /// advisory: the import works today. Otherwise it explains failures only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent: Option<bool>,
+    /// How the loader found the finding's provider (`ld_library_path`, `rpath` …); one of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provider_via: Vec<String>,
+    /// The tool that set up the shell (`shell.tool`: `devenv`, `direnv`, `nix-shell`); one
+    /// of. `none` matches a shell no tool is known for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shell_tool: Vec<String>,
 }
 
 impl Condition {
@@ -260,6 +271,12 @@ pub struct Example {
     pub nix_app: Option<String>,
     #[serde(default)]
     pub venv_tool: Option<String>,
+    /// `shell.tool`.
+    #[serde(default)]
+    pub shell_tool: Option<String>,
+    /// `shell.file`.
+    #[serde(default)]
+    pub shell_file: Option<String>,
     #[serde(rename = "finding")]
     pub findings: Vec<ExampleFinding>,
 }
@@ -280,6 +297,10 @@ pub struct ExampleFinding {
     pub provider: Option<String>,
     #[serde(default)]
     pub newest_available: Option<String>,
+    #[serde(default)]
+    pub provider_via: Option<String>,
+    #[serde(default)]
+    pub latent: bool,
 }
 
 /// The fix id vocabulary (docs/json.md), extended with the two executable-stack workarounds.
@@ -301,4 +322,6 @@ pub const FIX_IDS: &[&str] = &[
     "glibc-tunable",
     "clear-execstack",
     "platform-runtime",
+    "nix-ld-variable",
+    "devenv-libraries",
 ];

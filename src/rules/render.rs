@@ -80,6 +80,7 @@ impl<'a> Subject<'a> {
             explanation: self.fill(rule.doc.explanation.trim()),
             fixes: self.with_unknown_soname_pointer(self.fixes(rule)),
             libraries: self.libraries.clone(),
+            advisory: rule.doc.when.latent == Some(true),
         }
     }
 
@@ -347,6 +348,31 @@ impl<'a> Subject<'a> {
         }
     }
 
+    /// The providers' directories, each once, in the findings' order.
+    fn provider_dirs(&self) -> Option<String> {
+        let mut dirs: Vec<String> = Vec::new();
+        for f in &self.findings {
+            let Some(dir) = f.provider.as_deref().and_then(|p| Path::new(p).parent()) else {
+                continue;
+            };
+            let dir = dir.to_string_lossy().into_owned();
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        (!dirs.is_empty()).then(|| dirs.join(":"))
+    }
+
+    /// The oldest GCC whose libstdc++ defines every version these findings need.
+    fn gcc_needed(&self) -> Option<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.kind == CauseKind::LibstdcxxVersionTooOld)
+            .filter_map(|f| self.tables.gcc_for(f.library.as_deref()?))
+            .max_by_key(|v| version_key(v))
+            .map(str::to_string)
+    }
+
     fn python_cannot_start(&self) -> bool {
         self.findings
             .iter()
@@ -370,7 +396,14 @@ impl<'a> Subject<'a> {
             "package" => self.package(),
             "module" => self.evidence.module.clone().or_else(|| self.package()),
             "provider" => first.and_then(|f| f.provider.clone()),
-            "newest_available" => first.and_then(|f| f.newest_available.clone()),
+            "newest_available" => self
+                .findings
+                .iter()
+                .find_map(|f| f.newest_available.clone()),
+            "provider_via" => self.findings.iter().find_map(|f| f.provider_via.clone()),
+            "gcc_needed" => self.gcc_needed(),
+            "provider_dirs" => self.provider_dirs(),
+            "shell_file" => env.shell.as_ref().and_then(|s| s.file.clone()),
             "python" => python.executable.clone(),
             "base_python" => self.base_python(),
             "python_attr" => python
@@ -571,6 +604,11 @@ fn unknown_soname_note(soname: &str) -> String {
     )
 }
 
+/// `11.1.0` → [11, 1, 0], for ordering release numbers.
+fn version_key(version: &str) -> Vec<u32> {
+    version.split('.').filter_map(|p| p.parse().ok()).collect()
+}
+
 /// Words for a value that is not known, in prose.
 fn fallback_words(name: &str) -> &'static str {
     match name {
@@ -580,6 +618,9 @@ fn fallback_words(name: &str) -> &'static str {
         "module" => "the module",
         "provider" => "the library found",
         "newest_available" => "an older version",
+        "provider_via" => "the loader's search",
+        "shell_file" => "the shell's configuration file",
+        "provider_dirs" => "the directories on LD_LIBRARY_PATH",
         "python" | "base_python" => "python3",
         "venv" => ".venv",
         "python_minor" => "3",

@@ -32,7 +32,8 @@ impl Runnable {
 /// Words that are the shell's own, or that start a construct rather than name a program.
 const SHELL_WORDS: &[&str] = &[
     "export", "cd", "test", "[", "echo", "for", "do", "done", "if", "then", "else", "fi", ".",
-    "source", "set", "unset", "true", "false", "while", "case", "esac", "exit", "read",
+    "source", "set", "unset", "true", "false", "while", "case", "esac", "exit", "read", "continue",
+    "break",
 ];
 
 /// Lines that each end in a comment naming where they apply (`sudo apt-get install x   #

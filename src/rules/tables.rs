@@ -1,5 +1,6 @@
 //! Data tables the fixes are rendered from: soname → nixpkgs attribute (`rules/tables/nixpkgs.toml`)
-//! and soname → distribution package (`rules/tables/distro.toml`).
+//! and soname → distribution package (`rules/tables/distro.toml`), the programs fixes run
+//! (`tools.toml`), and libstdc++ symbol version → GCC release (`libstdcxx.toml`).
 //!
 //! Other tables under `rules/tables/` (the misleading-message tables) belong to `source/` and
 //! are skipped here.
@@ -15,6 +16,24 @@ use crate::rules::files::{self, RuleFile};
 pub const NIXPKGS_TABLE: &str = "nixpkgs.toml";
 pub const DISTRO_TABLE: &str = "distro.toml";
 pub const TOOLS_TABLE: &str = "tools.toml";
+pub const LIBSTDCXX_TABLE: &str = "libstdcxx.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LibstdcxxFile {
+    #[serde(rename = "version")]
+    versions: Vec<LibstdcxxVersion>,
+}
+
+/// The GCC release that first shipped a libstdc++ symbol version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibstdcxxVersion {
+    /// `GLIBCXX_3.4.29`, `CXXABI_1.3.13`.
+    pub name: String,
+    /// `11.1.0`.
+    pub gcc: String,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +111,8 @@ pub struct Tables {
     pub nixpkgs: BTreeMap<String, NixpkgsEntry>,
     pub distro: BTreeMap<String, DistroEntry>,
     pub tools: BTreeMap<String, ToolEntry>,
+    /// libstdc++ symbol version → the first GCC release with it.
+    pub libstdcxx: BTreeMap<String, String>,
 }
 
 impl Tables {
@@ -126,6 +147,12 @@ impl Tables {
                     self.tools.insert(entry.name.clone(), entry);
                 }
             }
+            Some(LIBSTDCXX_TABLE) => {
+                let parsed: LibstdcxxFile = files::parse(file)?;
+                for entry in parsed.versions {
+                    self.libstdcxx.insert(entry.name, entry.gcc);
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -137,6 +164,11 @@ impl Tables {
 
     pub fn distro(&self, soname: &str) -> Option<&DistroEntry> {
         self.distro.get(soname)
+    }
+
+    /// The first GCC release whose libstdc++ defines `version` (`GLIBCXX_3.4.29` → `11.1.0`).
+    pub fn gcc_for(&self, version: &str) -> Option<&str> {
+        self.libstdcxx.get(version).map(String::as_str)
     }
 
     /// How to get `program` (a line for the user), when the table knows it.

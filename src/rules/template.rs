@@ -35,6 +35,22 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "newest_available",
         "for version kinds: the newest version the provider has",
     ),
+    (
+        "provider_via",
+        "for version kinds: how the loader found the provider (`rpath`, `runpath`, `ld_library_path`, `ld.so.cache`, `default-dir` …)",
+    ),
+    (
+        "provider_dirs",
+        "the directories of the providers found, `:`-separated, in order (`LD_LIBRARY_PATH` dirs for a library found only through it)",
+    ),
+    (
+        "shell_file",
+        "the file that configures this shell (`devenv.nix`, `.envrc`, `shell.nix`), else the tool's usual one",
+    ),
+    (
+        "gcc_needed",
+        "for libstdc++ versions: the oldest GCC release whose libstdc++ has every version needed (`11.1.0`)",
+    ),
     ("python", "the interpreter's path (else `python3`)"),
     (
         "base_python",
