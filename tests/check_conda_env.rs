@@ -96,6 +96,21 @@ fn conda_env(root: &Path, libstdcxx: EnvLibstdcxx) -> Option<PathBuf> {
             return None;
         }
     }
+    // A conda env ships the libraries its python links (libexpat, libz) in its own lib/.
+    let own = nixos::own_libraries(&base.executable, root)?;
+    for entry in std::fs::read_dir(&own).ok()?.flatten() {
+        let target = std::fs::canonicalize(entry.path()).ok()?;
+        std::fs::copy(target, lib.join(entry.file_name())).ok()?;
+    }
+    // Where this python looks for packages (Debian's patched site uses dist-packages).
+    let site = Command::new(&python)
+        .args(["-c", "import site; print(site.getsitepackages()[0])"])
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .filter(|p| p.starts_with(&env))
+        .unwrap_or(site);
+    std::fs::create_dir_all(&site).ok()?;
     if !common::host::install_wheels(base, &site, &["numpy==2.3.2"]) {
         return None;
     }

@@ -65,11 +65,14 @@ fn nix_ld_loader() -> PathBuf {
         .join("ld-linux-x86-64.so.2")
 }
 
-fn zlib_dir() -> String {
-    nixlike::package_lib("zlib-1.2.13")
-        .expect("the Nix-like zlib")
-        .to_string_lossy()
-        .into_owned()
+/// nix-ld's list before the fix: zlib, and what the python binary itself links (Debian's
+/// links libexpat), as a NixOS user's list would carry.
+fn zlib_dir(python: &Path) -> String {
+    let zlib = nixlike::package_lib("zlib-1.2.13").expect("the Nix-like zlib");
+    let real = python.canonicalize().unwrap_or(python.to_path_buf());
+    let scratch = tempfile::tempdir().unwrap().keep();
+    let own = nixos::own_libraries(&real, &scratch).expect("the python's own libraries");
+    format!("{}:{}", zlib.display(), own.display())
 }
 
 fn check(machine: &Machine, python: &Path, store: &Path, envs: &[(&str, &str)]) -> Run {
@@ -98,7 +101,7 @@ fn under_nix_ld_without_libstdcxx_the_diagnosis_is_nix_ld_and_its_libraries_make
         return;
     };
     let loader = nix_ld_loader();
-    let zlib = zlib_dir();
+    let zlib = zlib_dir(&python);
     let nix_ld = [
         ("NIX_LD", loader.to_str().unwrap()),
         ("NIX_LD_LIBRARY_PATH", zlib.as_str()),

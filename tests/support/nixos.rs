@@ -116,3 +116,44 @@ impl Machine {
 pub fn setup_failed(code: i32) -> bool {
     code == 90 || code == 91
 }
+
+/// The libraries `program` itself links beyond glibc and the C++ runtime (Debian's python
+/// links libexpat and libz), gathered as symlinks in one dir of `under`: on NixOS they come
+/// from nix-ld's list or the env's own `lib/`, never from /usr/lib. Asks the host's `ldd`.
+pub fn own_libraries(program: &Path, under: &Path) -> Option<PathBuf> {
+    const PROVIDED: &[&str] = &[
+        "linux-vdso",
+        "libc.so",
+        "libm.so",
+        "libpthread.so",
+        "libdl.so",
+        "librt.so",
+        "libutil.so",
+        "ld-linux",
+        "libstdc++.so",
+        "libgcc_s.so",
+    ];
+    let out = Command::new("ldd").arg(program).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dir = under.join("own-libraries");
+    std::fs::create_dir_all(&dir).ok()?;
+    for line in text.lines() {
+        let Some((name, rest)) = line.trim().split_once(" => ") else {
+            continue;
+        };
+        let Some(path) = rest
+            .split_whitespace()
+            .next()
+            .filter(|p| p.starts_with('/'))
+        else {
+            continue;
+        };
+        if PROVIDED.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let link = dir.join(name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(path, &link).ok()?;
+    }
+    Some(dir)
+}
