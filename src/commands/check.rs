@@ -499,8 +499,10 @@ impl Checked {
             }),
         };
         let machine = LocalMachine::new(request);
+        // Asking nix-store costs a process: only when there is a library to look for.
         let closure = machine
             .nix_store()
+            .filter(|_| !super::resolution::missing_sonames(&evidence.findings).is_empty())
             .and_then(|n| n.requisites(&interpreter.real));
         let glibc_dir = context
             .as_ref()

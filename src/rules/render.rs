@@ -38,6 +38,8 @@ pub struct Subject<'a> {
     sonames: Vec<String>,
     /// First local store path per soname, when one exists.
     store_dirs: Vec<(String, Option<PathBuf>)>,
+    /// The store entries of `store_dirs` no GC root holds; asked of nix-store once.
+    unpinned: std::cell::OnceCell<Vec<String>>,
 }
 
 impl<'a> Subject<'a> {
@@ -65,6 +67,7 @@ impl<'a> Subject<'a> {
             libraries,
             sonames,
             store_dirs,
+            unpinned: std::cell::OnceCell::new(),
         }
     }
 
@@ -235,6 +238,10 @@ impl<'a> Subject<'a> {
     }
 
     fn unpinned_entries(&self) -> Vec<String> {
+        self.unpinned.get_or_init(|| self.query_unpinned()).clone()
+    }
+
+    fn query_unpinned(&self) -> Vec<String> {
         let Some(machine) = self.context.machine else {
             return Vec::new();
         };
