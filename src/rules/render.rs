@@ -184,6 +184,11 @@ impl<'a> Subject<'a> {
         let mut checked: Vec<String> = Vec::new();
         if let (Some(machine), Some(text)) = (self.context.machine, &snippet) {
             let runnable = runnable::check(text, fix.lang, machine);
+            // A fix built on a file that is not here (`. .venv/bin/activate` with no
+            // `.venv`) cannot work on this machine: it is not shown.
+            if !runnable.missing_paths.is_empty() {
+                return None;
+            }
             if runnable.ok() {
                 checked.extend(["commands".to_string(), "paths".to_string()]);
             } else {

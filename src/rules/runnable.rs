@@ -62,6 +62,15 @@ fn check_lines(lines: impl Iterator<Item = String>, machine: &dyn Machine) -> Ru
     for line in lines {
         for segment in segments(&line) {
             let words = words(&segment);
+            // `. FILE` and `source FILE` run a file of this machine, relative or not.
+            if let [dot, file, ..] = words.as_slice()
+                && (dot == "." || dot == "source")
+                && !file.contains('$')
+                && !machine.path_exists(Path::new(file))
+                && !result.missing_paths.contains(file)
+            {
+                result.missing_paths.push(file.clone());
+            }
             if let Some(program) = program_of(&words)
                 && !machine.has_command(&program)
                 && !result.missing_commands.contains(&program)
@@ -248,6 +257,12 @@ mod tests {
         let snippet = "# configuration.nix\nprograms.nix-ld.enable = true;\n# then recreate the venv\nuv venv --python 3.12 .venv\n";
         let r = check(snippet, SnippetLang::Nix, &Here);
         assert_eq!(r.missing_commands, ["uv"]);
+    }
+
+    #[test]
+    fn a_sourced_file_must_exist_even_when_relative() {
+        let r = check(". .venv/bin/activate\n", SnippetLang::Shell, &Here);
+        assert_eq!(r.missing_paths, [".venv/bin/activate"]);
     }
 
     #[test]
