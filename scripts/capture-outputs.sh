@@ -21,7 +21,8 @@ run() {
     for format in human json; do
         NO_COLOR=1 "$bin" --format "$format" "$@" >"$dest.$format" 2>"$dest.$format.err" </dev/null
         echo "exit $?" >>"$dest.$format"
-        sed -i -E 's/"(elapsed_ms|duration_ms|ms)": [0-9]+/"\1": 0/g; s/[0-9]+ ms\b/N ms/g' \
+        sed -i -E 's/"[a-z_]*(_ms|_seconds)": [0-9.e-]+/"T": 0/g; s/[0-9.]+ (ms|s)\b/N \1/g;
+                   s/pydoctor-probe-[A-Za-z0-9]+/pydoctor-probe-X/g; s/"pydoctor_version": "[^"]*"/"pydoctor_version": "V"/' \
             "$dest.$format" "$dest.$format.err"
     done
 }
