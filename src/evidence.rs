@@ -9,6 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod identity;
+pub use identity::{FindingKey, FindingSet, merge_text_and_loader};
+
 /// What went wrong, in the fixed vocabulary of docs/json.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

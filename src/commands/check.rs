@@ -19,7 +19,7 @@ use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{
-    CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
+    self, CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
 };
 use crate::loader::{self, LoaderContext};
 use crate::outcome::{Command, Report};
@@ -281,7 +281,7 @@ fn cannot_start_report(
         module: runs.first().map(|r| r.module().to_string()),
         package: runs.first().map(|r| top_level(r.module())),
     };
-    if let Ok(text) = text::analyse(&said, request) {
+    if let Ok(text) = text::analyse(&said, &request.store_dir()) {
         for finding in text.findings {
             if finding.kind == CauseKind::InterpreterCannotStart
                 || !evidence.findings.iter().any(|f| f.kind == finding.kind)
@@ -401,17 +401,7 @@ impl Checked {
         if failed.is_some() {
             elf_findings.extend(source_tree_shadowing(module, &request.cwd));
         }
-        // The ELF finding says more (who needs it, where the loader looked) than the text.
-        text_findings.retain(|t| {
-            !elf_findings
-                .iter()
-                .any(|e| e.kind == t.kind && e.library == t.library && !e.latent)
-        });
-        for finding in text_findings.into_iter().chain(elf_findings) {
-            if !self.findings.contains(&finding) {
-                self.findings.push(finding);
-            }
-        }
+        evidence::merge_text_and_loader(&mut self.findings, text_findings, elf_findings);
         self.modules.push(module_summary(
             run,
             files.as_ref(),

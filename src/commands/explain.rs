@@ -61,7 +61,7 @@ pub fn report_for_input(
     command: Command,
     resolve_local: bool,
 ) -> Result<Report> {
-    let text = analyse(&input.text, request)?;
+    let text = analyse(&input.text, &request.store_dir())?;
     let mut evidence = evidence_of(&text);
     let db = Database::load(request)?;
     let local = resolve_local
@@ -178,17 +178,8 @@ fn resolve_local_files(evidence: &mut Evidence, request: &Request) -> Option<Loc
     };
     let objects = resolve_all(context.clone(), &files);
     let found = loader::findings(&objects);
-    // A loader finding says more (who needs it, where the loader looked) than the text.
-    evidence.findings.retain(|t| {
-        !found
-            .iter()
-            .any(|e| e.kind == t.kind && e.library == t.library && !e.latent)
-    });
-    for finding in found {
-        if !evidence.findings.contains(&finding) {
-            evidence.findings.push(finding);
-        }
-    }
+    let text = std::mem::take(&mut evidence.findings);
+    crate::evidence::merge_text_and_loader(&mut evidence.findings, text, found);
     Some(LocalResolution {
         broken_files: files_with_missing(&objects),
         context,

@@ -18,7 +18,7 @@ use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Finding};
 use crate::loader::{LoaderContext, Resolver};
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::{Command, Diagnosis, Report, Status};
 use crate::report::scan::Progress;
 use crate::request::Request;
 use crate::rules::{self, FixContext};
@@ -30,7 +30,7 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let named = args
         .path
         .as_deref()
-        .map(|p| scan::target::of_path(p, request))
+        .map(|p| scan::target::of_path(p, &request.cwd))
         .transpose()?;
     let interpreter = choose_interpreter(flag, named.as_ref(), request)?;
     // With no PATH, the interpreter must say where its site-packages are before the walk.
@@ -260,7 +260,7 @@ fn diagnose(
     failing: Vec<PathBuf>,
     request: &Request,
     database: rules::Database,
-) -> Vec<crate::outcome::Diagnosis> {
+) -> Vec<Diagnosis> {
     let evidence = Evidence {
         environment: report.environment.clone(),
         failure: None,
@@ -293,7 +293,7 @@ fn diagnose(
             .on_machine(&machine)
             .with_store(&pick.candidates, note.as_deref()),
     );
-    scan::once_per_cause(diagnoses)
+    once_per_cause(diagnoses)
 }
 
 /// 1 when any file would fail to load (rules or not: the loader's verdict is the problem);
@@ -304,4 +304,25 @@ fn status_of(report: &Report) -> Status {
     } else {
         Status::Ok
     }
+}
+
+/// The rules' diagnoses, once per cause: a rule that matched the same library for many
+/// files is kept once (the first, most likely), its `libraries` merged.
+fn once_per_cause(diagnoses: Vec<Diagnosis>) -> Vec<Diagnosis> {
+    let mut out: Vec<Diagnosis> = Vec::new();
+    for d in diagnoses {
+        if let Some(kept) = out
+            .iter_mut()
+            .find(|k| k.rule == d.rule && k.kind == d.kind && k.library == d.library)
+        {
+            for lib in d.libraries {
+                if !kept.libraries.contains(&lib) {
+                    kept.libraries.push(lib);
+                }
+            }
+            continue;
+        }
+        out.push(d);
+    }
+    out
 }

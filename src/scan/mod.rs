@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use crate::evidence::{CauseKind, Finding, FindingSource};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, Resolver};
-use crate::outcome::Diagnosis;
 
 pub use record::{Distribution, Owners};
 pub use target::{ScanTarget, TargetKind};
@@ -307,25 +306,4 @@ pub fn relative(path: &str, roots: &[PathBuf]) -> String {
         .filter(|rel| !rel.as_os_str().is_empty())
         .map(|rel| rel.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.to_string_lossy().into_owned())
-}
-
-/// The rules' diagnoses, once per cause: a rule that matched the same library for many
-/// files is kept once (the first, most likely), its `libraries` merged.
-pub fn once_per_cause(diagnoses: Vec<Diagnosis>) -> Vec<Diagnosis> {
-    let mut out: Vec<Diagnosis> = Vec::new();
-    for d in diagnoses {
-        if let Some(kept) = out
-            .iter_mut()
-            .find(|k| k.rule == d.rule && k.kind == d.kind && k.library == d.library)
-        {
-            for lib in d.libraries {
-                if !kept.libraries.contains(&lib) {
-                    kept.libraries.push(lib);
-                }
-            }
-            continue;
-        }
-        out.push(d);
-    }
-    out
 }
