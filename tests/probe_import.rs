@@ -18,7 +18,7 @@ use pydoctor::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 
 fn host_python() -> Option<Interpreter> {
     let request = Request::from_process(vec![]);
-    let found = pydoctor::env::interpreter::search_path("python3", &request)?;
+    let found = request.env_settings().search_path("python3")?;
     // Through a pyenv shim this is a shell script; the probe runs it as the user would.
     Some(Interpreter::at(found, HowFound::Path))
 }

@@ -67,7 +67,8 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     }
     // A bad `--rules` file is a usage error before anything runs, and the rules load once.
     let database = Database::load(request)?;
-    let interpreter = interpreter::discover(args.python.python.as_deref(), request)?;
+    let interpreter =
+        interpreter::discover(args.python.python.as_deref(), &request.env_settings())?;
     let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
 
     // The loader context is derived while the import runs: both take about as long.
@@ -293,7 +294,7 @@ fn cannot_start_report(
     diagnose_into_report(
         evidence,
         database,
-        &FixContext::offline().on_machine(&LocalMachine::new(request)),
+        &FixContext::offline().on_machine(&LocalMachine::new(&request.env_settings())),
     )
 }
 
@@ -488,7 +489,7 @@ impl Checked {
                 options,
             }),
         };
-        let machine = LocalMachine::new(request);
+        let machine = LocalMachine::new(&request.env_settings());
         // Asking nix-store costs a process: only when there is a library to look for.
         let closure = machine
             .nix_store()

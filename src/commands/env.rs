@@ -11,7 +11,7 @@ use crate::request::Request;
 
 pub fn run(args: &EnvArgs, request: &Request) -> Result<Report> {
     let flag = args.python.python.as_deref();
-    let (found, not_found) = match interpreter::discover(flag, request) {
+    let (found, not_found) = match interpreter::discover(flag, &request.env_settings()) {
         Ok(found) => (Some(found), None),
         // An explicit --python that does not exist is a usage error; finding none is a fact.
         Err(e) if flag.is_some() => return Err(e),

@@ -87,7 +87,7 @@ pub fn report_for_input(
     );
     let lookup = |soname: &str| pick.paths(soname);
     let note = pick.note();
-    let machine = LocalMachine::new(request);
+    let machine = LocalMachine::new(&request.env_settings());
     let context = FixContext::new(&lookup, &verifier).with_store(&pick.candidates, note.as_deref());
     let context = match &local {
         Some(_) => context.on_machine(&machine),

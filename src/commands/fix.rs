@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::check::{self, CheckRun};
 use crate::cli::{CheckArgs, FixArgs, PythonArg};
-use crate::env::interpreter::{self, search_path};
+use crate::env::interpreter;
 use crate::error::{Error, Result};
 use crate::evidence::{CauseKind, Finding, FindingSource};
 use crate::fix::apply::{self, NewFile, Steps};
@@ -35,7 +35,7 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     for module in &args.modules {
         probe::validate_module_name(module)?;
     }
-    let found = interpreter::discover(args.python.python.as_deref(), request)?;
+    let found = interpreter::discover(args.python.python.as_deref(), &request.env_settings())?;
     let venv = venv_of(&found.path)?;
     if args.undo {
         return undo_report(&venv, request, &found);
@@ -209,7 +209,7 @@ fn apply_and_prove(
     mut outcome: FixOutcome,
 ) -> Result<FixOutcome> {
     let mut steps = Steps::new(abort_after(request));
-    let nix_store = search_path("nix-store", request);
+    let nix_store = request.env_settings().search_path("nix-store");
     let applied = apply::apply(venv, &mut manifest, files, nix_store.as_deref(), &mut steps);
     outcome.pins = match applied {
         Ok(pins) => pins,

@@ -227,7 +227,7 @@ fn choose_interpreter(
     {
         return Ok(Interpreter::at(python, HowFound::VirtualEnv));
     }
-    interpreter::discover(flag, request)
+    interpreter::discover(flag, &request.env_settings())
 }
 
 fn chosen_by(target: &ScanTarget, flag: Option<&Path>) -> &'static str {
@@ -286,7 +286,7 @@ fn diagnose(
     );
     let store_paths = |soname: &str| pick.paths(soname);
     let note = pick.note();
-    let machine = LocalMachine::new(request);
+    let machine = LocalMachine::new(&request.env_settings());
     let diagnoses = database.diagnose(
         &evidence,
         &FixContext::new(&store_paths, &verifier)

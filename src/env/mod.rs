@@ -11,6 +11,7 @@ pub mod machine;
 pub mod nix_store;
 mod pt_interp;
 pub mod python_file;
+mod settings;
 pub mod shell;
 pub mod store;
 pub mod system;
@@ -27,6 +28,7 @@ use crate::request::{Request, split_ld_library_path};
 use crate::source::probe::{self, InterpreterFacts, ProbeOptions, ProbeOutcome};
 
 pub use interpreter::{HowFound, Interpreter};
+pub use settings::Settings;
 
 /// Where and how long to look.
 #[derive(Debug, Clone)]
@@ -169,7 +171,7 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
             .unwrap_or_default(),
         in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
         store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
-        shell: shell::detect(request),
+        shell: shell::detect(&request.env_settings()),
     }
 }
 
