@@ -101,6 +101,10 @@ pub struct PythonArg {
     /// The interpreter to diagnose (default: $VIRTUAL_ENV, ./.venv, python3 on PATH).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// The python of this Jupyter kernel (its kernelspec's argv[0]), with the variables the
+    /// kernelspec sets; NAME as `jupyter kernelspec list` shows it.
+    #[arg(long, value_name = "NAME", conflicts_with = "python")]
+    pub kernel: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -372,6 +372,36 @@ pub struct Environment {
     /// The tool that set up this shell (devenv, direnv, nix-shell), where it can be told.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<ShellFacts>,
+    /// The Jupyter kernel whose python was checked (`check --kernel NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<KernelFacts>,
+}
+
+/// A Jupyter kernel as its kernelspec defines it, and where else the module is installed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelFacts {
+    /// The kernel's name (`python3`, `ml`).
+    pub name: String,
+    /// Its `kernel.json`.
+    pub spec: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `argv[0]` of the kernelspec, as written.
+    pub argv0: String,
+    /// The variables the kernelspec's `env` sets for the kernel (names only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// Another python of this shell (the venv, `python3` on PATH) that has the module the
+    /// kernel's python lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_found_in: Option<String>,
+    /// Whether that python has ipykernel (needed to register it as a kernel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_found_in_has_ipykernel: Option<bool>,
+    /// A kernelspec of this name installed with `--user` would replace this one (false when
+    /// the kernel comes from `JUPYTER_PATH`, which Jupyter searches first).
+    #[serde(default)]
+    pub user_overrides: bool,
 }
 
 /// What set up the shell pydoctor runs in: the tool, and the file that configures it.

@@ -65,6 +65,10 @@ impl Request {
             devenv_root: owned("DEVENV_ROOT"),
             direnv_file: owned("DIRENV_FILE"),
             direnv_dir: owned("DIRENV_DIR"),
+            jupyter_path: owned("JUPYTER_PATH"),
+            jupyter_data_dir: owned("JUPYTER_DATA_DIR"),
+            xdg_data_home: owned("XDG_DATA_HOME"),
+            home: owned("HOME"),
         }
     }
 

@@ -67,8 +67,9 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     }
     // A bad `--rules` file is a usage error before anything runs, and the rules load once.
     let database = Database::load(request)?;
-    let interpreter =
-        interpreter::discover(args.python.python.as_deref(), &request.env_settings())?;
+    let target = super::target::choose(&args.python, request)?;
+    let request = &target.request;
+    let interpreter = target.interpreter.clone();
     let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
 
     // The loader context is derived while the import runs: both take about as long.
@@ -124,6 +125,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         args,
         options: &options,
     };
+    environment.kernel = target.kernel_facts(&checked.findings);
     let (mut report, store_choice) =
         checked.into_report(environment, context, &import, request, &database);
     if let Some(fixed) = fixed {

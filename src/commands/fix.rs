@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::check::{self, CheckRun};
-use crate::cli::{CheckArgs, FixArgs, PythonArg};
+use crate::cli::{CheckArgs, FixArgs};
 use crate::env::interpreter;
 use crate::error::{Error, Result};
 use crate::evidence::{CauseKind, Finding, FindingSource};
@@ -35,7 +35,7 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     for module in &args.modules {
         probe::validate_module_name(module)?;
     }
-    let found = interpreter::discover(args.python.python.as_deref(), &request.env_settings())?;
+    let found = super::target::choose(&args.python, request)?.interpreter;
     let venv = venv_of(&found.path)?;
     if args.undo {
         return undo_report(&venv, request, &found);
@@ -52,9 +52,7 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
 fn check_args(args: &FixArgs) -> CheckArgs {
     CheckArgs {
         modules: args.modules.clone(),
-        python: PythonArg {
-            python: args.python.python.clone(),
-        },
+        python: args.python.clone(),
         no_import: false,
         verify: false,
         timeout: args.timeout,

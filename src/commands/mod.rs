@@ -10,6 +10,7 @@ pub mod resolution;
 pub mod rules;
 pub mod scan;
 pub mod store_pick;
+pub mod target;
 
 use crate::cli::CommandArgs;
 use crate::error::{Error, Result};

@@ -32,7 +32,10 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .as_deref()
         .map(|p| scan::target::of_path(p, &request.cwd))
         .transpose()?;
-    let interpreter = choose_interpreter(flag, named.as_ref(), request)?;
+    let interpreter = match &args.python.kernel {
+        Some(_) => super::target::choose(&args.python, request)?.interpreter,
+        None => choose_interpreter(flag, named.as_ref(), request)?,
+    };
     // With no PATH, the interpreter must say where its site-packages are before the walk.
     let (early_probe, target) = match named {
         Some(target) => (None, target),

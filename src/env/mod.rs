@@ -7,6 +7,7 @@
 
 pub mod classify;
 pub mod interpreter;
+pub mod kernel;
 pub mod machine;
 pub mod nix_store;
 mod pt_interp;
@@ -172,6 +173,7 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
         in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
         store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
         shell: shell::detect(&request.env_settings()),
+        kernel: None,
     }
 }
 

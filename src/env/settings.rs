@@ -25,6 +25,12 @@ pub struct Settings {
     pub devenv_root: Option<String>,
     pub direnv_file: Option<String>,
     pub direnv_dir: Option<String>,
+    /// Where Jupyter looks for kernels: `JUPYTER_PATH`, `JUPYTER_DATA_DIR`, `XDG_DATA_HOME`,
+    /// and `HOME` for the default user data dir.
+    pub jupyter_path: Option<String>,
+    pub jupyter_data_dir: Option<String>,
+    pub xdg_data_home: Option<String>,
+    pub home: Option<String>,
 }
 
 impl Settings {

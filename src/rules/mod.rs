@@ -305,6 +305,18 @@ pub fn example_evidence(example: &Example) -> Evidence {
                 tool,
                 file: example.shell_file.clone(),
             }),
+        kernel: example
+            .kernel
+            .clone()
+            .map(|name| crate::evidence::KernelFacts {
+                spec: format!("/home/u/.local/share/jupyter/kernels/{name}/kernel.json"),
+                name,
+                argv0: example.executable.clone().unwrap_or_default(),
+                module_found_in: example.kernel_module_python.clone(),
+                module_found_in_has_ipykernel: example.kernel_ipykernel,
+                user_overrides: example.kernel_user_overrides.unwrap_or(true),
+                ..crate::evidence::KernelFacts::default()
+            }),
     };
     let failure = example.message.as_ref().map(|message| Failure {
         chain: vec![ChainLink {

@@ -416,6 +416,10 @@ impl<'a> Subject<'a> {
             "gcc_needed" => self.gcc_needed(),
             "provider_dirs" => self.provider_dirs(),
             "shell_file" => env.shell.as_ref().and_then(|s| s.file.clone()),
+            "kernel" => env.kernel.as_ref().map(|k| k.name.clone()),
+            "kernel_spec" => env.kernel.as_ref().map(|k| k.spec.clone()),
+            "kernel_module_python" => env.kernel.as_ref().and_then(|k| k.module_found_in.clone()),
+            "kernel_new_name" => env.kernel.as_ref().and_then(kernel_new_name),
             "python" => python.executable.clone(),
             "base_python" => self.base_python(),
             "python_attr" => python
@@ -621,6 +625,18 @@ fn version_key(version: &str) -> Vec<u32> {
     version.split('.').filter_map(|p| p.parse().ok()).collect()
 }
 
+/// A name for a new kernel of the python that has the module, beside the kernel that comes
+/// first on `JUPYTER_PATH` (`ml-proj` for `~/proj/.venv/bin/python`).
+fn kernel_new_name(kernel: &crate::evidence::KernelFacts) -> Option<String> {
+    let python = std::path::Path::new(kernel.module_found_in.as_deref()?);
+    let prefix = python.parent()?.parent()?;
+    let named = prefix
+        .ancestors()
+        .filter_map(|p| p.file_name()?.to_str())
+        .find(|n| !n.starts_with('.') && !["venv", "env"].contains(n))?;
+    Some(format!("{}-{named}", kernel.name))
+}
+
 /// Words for a value that is not known, in prose.
 fn fallback_words(name: &str) -> &'static str {
     match name {
@@ -632,6 +648,10 @@ fn fallback_words(name: &str) -> &'static str {
         "newest_available" => "an older version",
         "provider_via" => "the loader's search",
         "shell_file" => "the shell's configuration file",
+        "kernel" => "the kernel",
+        "kernel_spec" => "the kernel's kernel.json",
+        "kernel_module_python" => "the python that has the module",
+        "kernel_new_name" => "a new kernel name",
         "provider_dirs" => "the directories on LD_LIBRARY_PATH",
         "python" | "base_python" => "python3",
         "venv" => ".venv",

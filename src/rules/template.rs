@@ -48,6 +48,19 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "the file that configures this shell (`devenv.nix`, `.envrc`, `shell.nix`), else the tool's usual one",
     ),
     (
+        "kernel",
+        "the Jupyter kernel's name (`check --kernel NAME`)",
+    ),
+    ("kernel_spec", "the kernel's `kernel.json`"),
+    (
+        "kernel_module_python",
+        "another python of this shell that has the module the kernel's python lacks",
+    ),
+    (
+        "kernel_new_name",
+        "a name for a new kernel of that python (`ml-proj` for `~/proj/.venv`)",
+    ),
+    (
         "gcc_needed",
         "for libstdc++ versions: the oldest GCC release whose libstdc++ has every version needed (`11.1.0`)",
     ),
