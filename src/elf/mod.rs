@@ -164,23 +164,7 @@ pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Open for reading without ever blocking in open(2): a FIFO with no writer would wait for
-/// one forever. FIFOs and sockets are refused; anything else (a device included) is read
-/// normally, and callers read only a bounded amount. The metadata comes along: one
-/// `fstat` per file opened.
-fn open_no_wait(path: &Path) -> std::io::Result<(File, std::fs::Metadata)> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    let meta = file.metadata()?;
-    let kind = meta.file_type();
-    if kind.is_fifo() || kind.is_socket() {
-        return Err(std::io::Error::other("a FIFO or socket, not a file"));
-    }
-    Ok((file, meta))
-}
+use crate::fsio::open_no_fifo as open_no_wait;
 
 /// One `Elf_Verneed` entry: the versions this object needs from one library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
