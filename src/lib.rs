@@ -10,6 +10,7 @@ pub mod env;
 pub mod error;
 pub mod evidence;
 pub mod fix;
+pub mod fsio;
 pub mod loader;
 pub mod outcome;
 pub mod process;

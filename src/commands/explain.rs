@@ -37,21 +37,7 @@ pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
 /// Open without blocking in open(2) (a FIFO with no writer would wait forever), then read
 /// normally: a FIFO that has a writer streams as usual, one without reads as empty.
 fn open_no_wait(path: &std::path::Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    // SAFETY: F_GETFL/F_SETFL on a descriptor we own; only the O_NONBLOCK bit changes.
-    unsafe {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
-    }
-    Ok(file)
+    crate::fsio::open_streaming(path)
 }
 
 /// The whole text pipeline for input already read: the report of `explain` (and `check -`).

@@ -62,13 +62,7 @@ pub const MAX_RULE_FILE: u64 = 1024 * 1024;
 /// [`MAX_RULE_FILE`] bytes, UTF-8.
 fn read_rule_text(path: &Path) -> Result<String> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    let (file, meta) = crate::fsio::open_no_wait(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(Error::Rules(format!(
             "{}: not a regular file",
