@@ -230,14 +230,13 @@ fn is_bare_python(program: &str) -> bool {
 /// A small text file (a kernel.json, a script's first line); never a FIFO or a device.
 fn read_small(path: &Path, limit: u64) -> std::io::Result<String> {
     use std::io::Read;
-    if !std::fs::metadata(path)?.is_file() {
+    let (file, meta) = crate::fsio::open_no_fifo(path)?;
+    if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_string(&mut text)?;
-    Ok(text)
+    let mut bytes = Vec::new();
+    file.take(limit).read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The python a script's `#!` line runs (`#!/usr/bin/python3`, `#!/usr/bin/env python3`);
