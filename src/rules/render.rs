@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::catalog::tables::Tables;
 use crate::evidence::{CauseKind, Evidence, Finding};
 use crate::outcome::StoreCandidate;
 use crate::outcome::{Diagnosis, Fix, Verification};
 use crate::rules::model::{FixTemplate, PlanKind, SnippetLang};
 use crate::rules::runnable;
-use crate::rules::tables::Tables;
 use crate::rules::template;
 use crate::rules::tooling::Installer;
 use crate::rules::{FixContext, FixPlan, Rule};
@@ -548,7 +548,7 @@ impl<'a> Subject<'a> {
 
     fn distro_packages(
         &self,
-        pick: fn(&crate::rules::tables::DistroEntry) -> &String,
+        pick: fn(&crate::catalog::tables::DistroEntry) -> &String,
     ) -> Option<String> {
         let packages = distinct(
             self.sonames

@@ -59,9 +59,16 @@ fn root_has_finding(failure: &Failure, findings: &[Finding]) -> bool {
     })
 }
 
-/// Analyse pasted text. `request` gives the store directory for telling Nix paths.
+/// Analyse pasted text with the tables of the request's `--rules` dirs. `request` gives the
+/// store directory for telling Nix paths.
 pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
-    let tables = Tables::builtin()?;
+    let tables = Tables::for_dirs(&request.rules_dirs)?;
+    let store_dir = request.store_dir().display().to_string();
+    Ok(analyse_with(text, &tables, &store_dir))
+}
+
+/// Analyse pasted text with these tables; `store_dir` tells Nix paths.
+pub fn analyse_with(text: &str, tables: &Tables, store_dir: &str) -> TextEvidence {
     let lines = paste::clean(text, &tables.paste);
     let chains = traceback::parse(&lines, &tables.paste);
     let (mut findings, implied) = text_evidence::scan_findings(&lines, tables);
@@ -76,9 +83,8 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
         failures.push(failure);
     }
     let paths = text_evidence::paths_in(&lines);
-    let store_dir = request.store_dir().display().to_string();
-    let mut environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
-    text_env::add_hints(&lines, &paths, &mut environment, &store_dir);
+    let mut environment = text_evidence::infer_environment(&paths, &implied, store_dir);
+    text_env::add_hints(&lines, &paths, &mut environment, store_dir);
     let mut evidence = TextEvidence {
         failures,
         findings,
@@ -89,7 +95,7 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
     clues::weigh(&lines, main.as_ref(), &mut evidence.findings, tables);
     evidence.package =
         text_package::package_of(&lines, evidence.main_failure(), &evidence.findings, tables);
-    Ok(evidence)
+    evidence
 }
 
 /// Evidence from a chain already in hand (the probe's structured record of an import):
