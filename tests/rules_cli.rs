@@ -138,6 +138,20 @@ fn a_misspelt_table_name_in_a_rules_dir_is_an_error() {
         ));
 }
 
+#[test]
+fn a_rules_dir_cannot_change_the_built_in_cause_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(dir.path().join("tables/causes.toml"), "").unwrap();
+    pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("rules")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the cause tables are built in"));
+}
+
 /// Write `text` as a rule file and expect exit 2 with `file:line: … field …`.
 fn assert_malformed(text: &str, line: usize, field: &str) {
     let dir = tempfile::tempdir().unwrap();

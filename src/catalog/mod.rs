@@ -5,6 +5,7 @@
 //! `env`, `source` (the text tables, the cause tables) and `rules` (the rule files, the fix
 //! tables). Uses `evidence` (cause kinds) and `error` only.
 
+pub mod causes;
 pub mod files;
 mod merge;
 pub mod tables;

@@ -154,6 +154,13 @@ impl Tables {
                 }
             }
             Some(name) if super::text::TEXT_TABLES.contains(&name) => {}
+            Some(super::causes::CAUSES_TABLE) if files::is_builtin(file) => {}
+            Some(super::causes::CAUSES_TABLE) => {
+                return Err(crate::error::Error::Rules(format!(
+                    "{}: the cause tables are built in; a --rules dir cannot change them",
+                    file.name
+                )));
+            }
             // A misspelt table name would otherwise be read as nothing, silently.
             Some(name) => {
                 return Err(crate::error::Error::Rules(format!(
@@ -190,6 +197,7 @@ impl Tables {
 pub fn known_tables() -> Vec<&'static str> {
     let mut names = vec![NIXPKGS_TABLE, DISTRO_TABLE, TOOLS_TABLE, LIBSTDCXX_TABLE];
     names.extend(super::text::TEXT_TABLES);
+    names.push(super::causes::CAUSES_TABLE);
     names
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::catalog::causes::CauseTables;
 use crate::catalog::tables::Tables;
 use crate::evidence::{CauseKind, Evidence, Finding};
 use crate::outcome::StoreCandidate;
@@ -640,12 +641,12 @@ fn fallback_words(name: &str) -> &'static str {
     }
 }
 
-/// The soname a fix must provide for this finding.
+/// The soname a fix must provide for this finding: for a version kind, the library that
+/// carries the version (the cause tables say which).
 fn soname_needed(finding: &Finding) -> Option<String> {
-    match finding.kind {
-        CauseKind::LibstdcxxVersionTooOld => Some("libstdc++.so.6".into()),
-        CauseKind::GlibcVersionTooOld => Some("libc.so.6".into()),
-        _ => finding.library.clone().filter(|l| l.contains(".so")),
+    match CauseTables::builtin().library_for_kind(finding.kind) {
+        Some(library) => Some(library.to_string()),
+        None => finding.library.clone().filter(|l| l.contains(".so")),
     }
 }
 
