@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::fix::FixedVenv;
 use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
 use super::store_pick;
+use crate::catalog::causes::CauseTables;
 use crate::cli::CheckArgs;
 use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
@@ -29,8 +30,6 @@ use crate::source::input::{DEFAULT_LIMIT, read_bounded};
 use crate::source::package::{self, PackageFiles};
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 use crate::source::text;
-
-const SIGILL: i32 = 4;
 
 pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
     if args.modules.iter().any(|m| m == "-") {
@@ -432,12 +431,15 @@ impl Checked {
                     .library(module),
             );
             self.notes.push(said);
-        } else if result.signal == Some(SIGILL) {
+        } else if let Some(cause) = result.signal.and_then(|s| CauseTables::builtin().signal(s)) {
             findings.push(
                 Finding::new(
-                    CauseKind::IllegalInstruction,
+                    cause.kind,
                     FindingSource::Probe,
-                    format!("importing {module} killed the interpreter with SIGILL"),
+                    format!(
+                        "importing {module} killed the interpreter with {}",
+                        cause.name
+                    ),
                 )
                 .library(module),
             );
@@ -551,7 +553,9 @@ fn source_tree_shadowing(module: &str, cwd: &Path) -> Option<Finding> {
     let top = module.split('.').next()?;
     let package = cwd.join(top);
     let is_checkout = package.join("__init__.py").is_file()
-        && ["pyproject.toml", "setup.py", "meson.build"]
+        && CauseTables::builtin()
+            .source_tree
+            .project_files
             .iter()
             .any(|f| cwd.join(f).is_file());
     is_checkout.then(|| {

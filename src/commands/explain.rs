@@ -20,7 +20,7 @@ use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, Input, read_bounded};
 use crate::source::package;
-use crate::source::text::{TextEvidence, analyse};
+use crate::source::text::{TextEvidence, analyse_with};
 
 pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
     let input = match &args.file {
@@ -47,9 +47,10 @@ pub fn report_for_input(
     command: Command,
     resolve_local: bool,
 ) -> Result<Report> {
-    let text = analyse(&input.text, &request.store_dir())?;
-    let mut evidence = evidence_of(&text);
     let db = Database::load(request)?;
+    let store_dir = request.store_dir().display().to_string();
+    let text = analyse_with(&input.text, &db.text, &store_dir);
+    let mut evidence = evidence_of(&text);
     let local = resolve_local
         .then(|| resolve_local_files(&mut evidence, request))
         .flatten();

@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::catalog::causes::CauseTables;
+use crate::catalog::tables::Tables;
 use crate::evidence::{CauseKind, Evidence, Finding};
 use crate::outcome::StoreCandidate;
 use crate::outcome::{Diagnosis, Fix, Verification};
 use crate::rules::model::{FixTemplate, PlanKind, SnippetLang};
 use crate::rules::runnable;
-use crate::rules::tables::Tables;
 use crate::rules::template;
 use crate::rules::tooling::Installer;
 use crate::rules::{FixContext, FixPlan, Rule};
@@ -552,7 +553,7 @@ impl<'a> Subject<'a> {
 
     fn distro_packages(
         &self,
-        pick: fn(&crate::rules::tables::DistroEntry) -> &String,
+        pick: fn(&crate::catalog::tables::DistroEntry) -> &String,
     ) -> Option<String> {
         let packages = distinct(
             self.sonames
@@ -660,12 +661,12 @@ fn fallback_words(name: &str) -> &'static str {
     }
 }
 
-/// The soname a fix must provide for this finding.
+/// The soname a fix must provide for this finding: for a version kind, the library that
+/// carries the version (the cause tables say which).
 fn soname_needed(finding: &Finding) -> Option<String> {
-    match finding.kind {
-        CauseKind::LibstdcxxVersionTooOld => Some("libstdc++.so.6".into()),
-        CauseKind::GlibcVersionTooOld => Some("libc.so.6".into()),
-        _ => finding.library.clone().filter(|l| l.contains(".so")),
+    match CauseTables::builtin().library_for_kind(finding.kind) {
+        Some(library) => Some(library.to_string()),
+        None => finding.library.clone().filter(|l| l.contains(".so")),
     }
 }
 

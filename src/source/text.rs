@@ -60,9 +60,16 @@ fn root_has_finding(failure: &Failure, findings: &[Finding]) -> bool {
     })
 }
 
-/// Analyse pasted text. `store_dir` is the Nix store's directory, for telling Nix paths.
+/// Analyse pasted text with the built-in tables. `store_dir` is the Nix store's directory,
+/// for telling Nix paths.
 pub fn analyse(text: &str, store_dir: &Path) -> Result<TextEvidence> {
     let tables = Tables::builtin()?;
+    Ok(analyse_with(text, tables, &store_dir.display().to_string()))
+}
+
+/// Analyse pasted text with these tables (the built-in ones and those of `--rules` dirs);
+/// `store_dir` tells Nix paths.
+pub fn analyse_with(text: &str, tables: &Tables, store_dir: &str) -> TextEvidence {
     let lines = paste::clean(text, &tables.paste);
     let chains = traceback::parse(&lines, &tables.paste);
     let (mut findings, implied) = text_evidence::scan_findings(&lines, tables);
@@ -77,9 +84,8 @@ pub fn analyse(text: &str, store_dir: &Path) -> Result<TextEvidence> {
         failures.push(failure);
     }
     let paths = text_evidence::paths_in(&lines);
-    let store_dir = store_dir.display().to_string();
-    let mut environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
-    text_env::add_hints(&lines, &paths, &mut environment, &store_dir);
+    let mut environment = text_evidence::infer_environment(&paths, &implied, store_dir);
+    text_env::add_hints(&lines, &paths, &mut environment, store_dir);
     let mut evidence = TextEvidence {
         failures,
         findings,
@@ -90,7 +96,7 @@ pub fn analyse(text: &str, store_dir: &Path) -> Result<TextEvidence> {
     clues::weigh(&lines, main.as_ref(), &mut evidence.findings, tables);
     evidence.package =
         text_package::package_of(&lines, evidence.main_failure(), &evidence.findings, tables);
-    Ok(evidence)
+    evidence
 }
 
 /// Evidence from a chain already in hand (the probe's structured record of an import):

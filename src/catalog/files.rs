@@ -29,6 +29,13 @@ pub fn builtin() -> Vec<RuleFile> {
         .collect()
 }
 
+/// One of the files compiled into the binary, unchanged.
+pub fn is_builtin(file: &RuleFile) -> bool {
+    BUILTIN_RULE_FILES
+        .iter()
+        .any(|(name, text)| *name == file.name && *text == file.text)
+}
+
 /// The built-in files that live under `rules/<subdir>/`.
 pub fn builtin_under(subdir: &str) -> Vec<RuleFile> {
     let prefix = format!("rules/{subdir}/");
