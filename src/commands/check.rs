@@ -68,7 +68,11 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     // A bad `--rules` file is a usage error before anything runs, and the rules load once.
     let database = Database::load(request)?;
     let interpreter = interpreter::discover(args.python.python.as_deref(), request)?;
-    let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
+    let options = ProbeOptions::new(
+        request.vars.clone(),
+        request.cwd.clone(),
+        Duration::from_secs(args.timeout.max(1)),
+    );
 
     // The loader context is derived while the import runs: both take about as long.
     let (context, runs) = std::thread::scope(|scope| {
@@ -195,7 +199,7 @@ fn run_probes(
 ) -> Result<Vec<ModuleRun>> {
     if args.no_import {
         // One run for sys.path and versions; the modules' own code never runs.
-        let facts = probe::run_facts(interpreter, options)?;
+        let facts = probe::run_facts(&interpreter.path, options)?;
         return Ok(args
             .modules
             .iter()
@@ -208,7 +212,7 @@ fn run_probes(
     args.modules
         .iter()
         .map(|module| {
-            let outcome = probe::run_import(interpreter, module, options)?;
+            let outcome = probe::run_import(&interpreter.path, module, options)?;
             Ok(ModuleRun::Imported {
                 module: module.clone(),
                 outcome,
