@@ -25,12 +25,13 @@ pub enum CauseKind {
     MuslGlibcMismatch,
     ExecutableStack,
     IllegalInstruction,
+    ImportTimeout,
     InterpreterCannotStart,
     Unknown,
 }
 
 impl CauseKind {
-    pub const ALL: [CauseKind; 14] = [
+    pub const ALL: [CauseKind; 15] = [
         CauseKind::MissingSharedLibrary,
         CauseKind::GlibcVersionTooOld,
         CauseKind::LibstdcxxVersionTooOld,
@@ -43,6 +44,7 @@ impl CauseKind {
         CauseKind::MuslGlibcMismatch,
         CauseKind::ExecutableStack,
         CauseKind::IllegalInstruction,
+        CauseKind::ImportTimeout,
         CauseKind::InterpreterCannotStart,
         CauseKind::Unknown,
     ];
@@ -62,6 +64,7 @@ impl CauseKind {
             CauseKind::MuslGlibcMismatch => "musl-glibc-mismatch",
             CauseKind::ExecutableStack => "executable-stack",
             CauseKind::IllegalInstruction => "illegal-instruction",
+            CauseKind::ImportTimeout => "import-timeout",
             CauseKind::InterpreterCannotStart => "interpreter-cannot-start",
             CauseKind::Unknown => "unknown",
         }
@@ -164,6 +167,12 @@ pub struct Finding {
     /// For missing libraries: every directory the loader would try, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tried: Vec<String>,
+    /// For `import-timeout`: the time limit the import outlived, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// For `import-timeout`: where the import was when time ran out (`line 3 of /x/m.py`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stuck_at: Option<String>,
     /// One human line: what the evidence says.
     pub detail: String,
     /// True for advisory findings that do not make the import fail today
@@ -183,6 +192,8 @@ impl Finding {
             newest_available: None,
             provider_via: None,
             tried: Vec::new(),
+            timeout_seconds: None,
+            stuck_at: None,
             detail: detail.into(),
             latent: false,
         }

@@ -436,13 +436,10 @@ impl Checked {
         }
         // A hang or a crash is a failure seen, never "no problem found".
         if result.timed_out {
-            let said =
-                format!("importing {module} did not finish in time; the process group was killed");
-            findings.push(
-                Finding::new(CauseKind::Unknown, FindingSource::Probe, said.clone())
-                    .library(module),
-            );
-            self.notes.push(said);
+            findings.push(probe::timeout_finding(module, result));
+            self.notes.push(format!(
+                "importing {module} did not finish in time; the process group was killed"
+            ));
         } else if result.signal == Some(SIGILL) {
             findings.push(
                 Finding::new(

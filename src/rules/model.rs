@@ -300,6 +300,10 @@ pub struct ExampleFinding {
     #[serde(default)]
     pub provider_via: Option<String>,
     #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+    #[serde(default)]
+    pub stuck_at: Option<String>,
+    #[serde(default)]
     pub latent: bool,
 }
 

@@ -11,6 +11,28 @@
 //! ```
 //! The thread doing the import is the one that passes through the probe's `probe_import`.
 
+use super::ProbeResult;
+use crate::evidence::{CauseKind, Finding, FindingSource};
+
+/// The finding of an import of `module` that outlived its time limit.
+pub fn timeout_finding(module: &str, result: &ProbeResult) -> Finding {
+    let limit = result
+        .time_limit_seconds
+        .map(|s| format!(" within {s} s"))
+        .unwrap_or_default();
+    let at = result
+        .stuck_at
+        .as_deref()
+        .map(|at| format!("; it was at {at}"))
+        .unwrap_or_default();
+    let detail = format!("importing {module} did not finish{limit}{at}");
+    Finding {
+        timeout_seconds: result.time_limit_seconds,
+        stuck_at: result.stuck_at.clone(),
+        ..Finding::new(CauseKind::ImportTimeout, FindingSource::Probe, detail).library(module)
+    }
+}
+
 /// One `File "…", line N in F` line.
 #[derive(Debug, PartialEq, Eq)]
 struct DumpFrame<'a> {

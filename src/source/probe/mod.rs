@@ -25,6 +25,7 @@ use crate::evidence::ChainLink;
 pub use crate::env::interpreter_facts::InterpreterFacts;
 pub use crate::env::probe_script::{PROBE_SOURCE, ProbeOptions, StartFailure};
 pub use crate::process::Captured;
+pub use hang::timeout_finding;
 pub use module_name::{MAX_MODULE_NAME, validate_module_name};
 
 /// The file an `ImportError` link says the import was trying (CPython sets `name` and `path`
@@ -73,6 +74,9 @@ pub struct ProbeResult {
     /// For an import that timed out: where it was, in words (`hang::stuck_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stuck_at: Option<String>,
+    /// For an import that timed out: the limit it outlived, in whole seconds (rounded up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_seconds: Option<u64>,
     pub exit_status: Option<i32>,
     /// The signal that ended the process (e.g. 4 = SIGILL), when one did.
     pub signal: Option<i32>,
@@ -120,6 +124,7 @@ pub fn run_import(python: &Path, module: &str, options: &ProbeOptions) -> Result
     let mut result = ProbeResult::of_run(&run);
     if result.timed_out {
         result.stuck_at = run.stack_dump.as_deref().and_then(hang::stuck_at);
+        result.time_limit_seconds = Some(options.timeout.as_secs_f64().ceil() as u64);
     }
     let result = match run.record.as_deref().and_then(record::Record::parse) {
         Some(record) => record.into_result(result),
