@@ -75,6 +75,7 @@ pub fn run(command: &mut Command, limits: Limits) -> std::io::Result<Finished> {
 
     let (status, timed_out) = match child.wait_timeout(limits.timeout) {
         Ok(Some(status)) => (Some(status), false),
+        // A failed wait is treated as a hang: the child is killed rather than left running.
         Ok(None) | Err(_) => {
             // Not reaped yet, so its pid is still the group's id: kill them all.
             reap::kill_group(pid);
@@ -84,8 +85,9 @@ pub fn run(command: &mut Command, limits: Limits) -> std::io::Result<Finished> {
     reap::end_run(pid);
     let (stdout, stderr, readers_done) = collect_output(&rx, PIPE_GRACE);
     if !readers_done {
-        // Something of the group left in the background still holds the pipes, and so keeps
-        // the group's id in use: it names no other group.
+        // Something left in the background still holds the pipes: most likely a member of the
+        // group, which keeps the group's id in use. (Without the subreaper, or while another
+        // run is still active, nothing else has killed it.)
         reap::kill_group(pid);
     }
     Ok(Finished {
