@@ -167,6 +167,12 @@ pub struct Finding {
     /// For missing libraries: every directory the loader would try, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tried: Vec<String>,
+    /// For an import that timed out: the time limit the import outlived, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// For an import that timed out: where the import was when time ran out (`line 3 of /x/m.py`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stuck_at: Option<String>,
     /// One human line: what the evidence says.
     pub detail: String,
     /// True for advisory findings that do not make the import fail today
@@ -186,6 +192,8 @@ impl Finding {
             newest_available: None,
             provider_via: None,
             tried: Vec::new(),
+            timeout_seconds: None,
+            stuck_at: None,
             detail: detail.into(),
             latent: false,
         }

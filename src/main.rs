@@ -37,6 +37,8 @@ fn write_stdout(bytes: &[u8]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // Before any child starts: a daemon an import leaves behind is re-parented to us, to reap.
+    pydoctor::process::become_subreaper();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {

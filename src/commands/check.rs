@@ -69,7 +69,11 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     let target = super::target::choose(&args.python, request)?;
     let request = &target.request;
     let interpreter = target.interpreter.clone();
-    let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
+    let options = ProbeOptions::new(
+        request.vars.clone(),
+        request.cwd.clone(),
+        Duration::from_secs(args.timeout.max(1)),
+    );
 
     // The loader context is derived while the import runs: both take about as long.
     let (context, runs) = std::thread::scope(|scope| {
@@ -197,7 +201,7 @@ fn run_probes(
 ) -> Result<Vec<ModuleRun>> {
     if args.no_import {
         // One run for sys.path and versions; the modules' own code never runs.
-        let facts = probe::run_facts(interpreter, options)?;
+        let facts = probe::run_facts(&interpreter.path, options)?;
         return Ok(args
             .modules
             .iter()
@@ -210,7 +214,7 @@ fn run_probes(
     args.modules
         .iter()
         .map(|module| {
-            let outcome = probe::run_import(interpreter, module, options)?;
+            let outcome = probe::run_import(&interpreter.path, module, options)?;
             Ok(ModuleRun::Imported {
                 module: module.clone(),
                 outcome,
@@ -424,13 +428,10 @@ impl Checked {
         }
         // A hang or a crash is a failure seen, never "no problem found".
         if result.timed_out {
-            let said =
-                format!("importing {module} did not finish in time; the process group was killed");
-            findings.push(
-                Finding::new(CauseKind::Unknown, FindingSource::Probe, said.clone())
-                    .library(module),
-            );
-            self.notes.push(said);
+            findings.push(probe::timeout_finding(module, result));
+            self.notes.push(format!(
+                "importing {module} did not finish in time; the process group was killed"
+            ));
         } else if let Some(cause) = result.signal.and_then(|s| CauseTables::builtin().signal(s)) {
             findings.push(
                 Finding::new(

@@ -251,7 +251,7 @@ fn import_again(check: &CheckRun, modules: &[String]) -> Vec<ModuleImport> {
     modules
         .iter()
         .map(|module| {
-            let outcome = probe::run_import(&check.interpreter, module, &check.options);
+            let outcome = probe::run_import(&check.interpreter.path, module, &check.options);
             let (ok, error) = match outcome {
                 Ok(ProbeOutcome::Ran(r)) if r.ok => (true, None),
                 Ok(ProbeOutcome::Ran(r)) => (

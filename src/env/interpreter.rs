@@ -4,7 +4,7 @@
 //! `./.venv/bin/python` (relative to the request's working directory), else `python3` on the
 //! request's `PATH`. The path is kept as given (a venv's `bin/python` symlink is what makes it a
 //! venv) beside its real file: symlinks resolved and a Nix `makeBinaryWrapper` wrapper seen
-//! through. This module does not run the interpreter; `source::probe` does.
+//! through. This module does not run the interpreter; `probe_script` does.
 
 use std::path::{Path, PathBuf};
 

@@ -7,9 +7,11 @@
 
 pub mod classify;
 pub mod interpreter;
+pub mod interpreter_facts;
 pub mod kernel;
 pub mod machine;
 pub mod nix_store;
+pub mod probe_script;
 mod pt_interp;
 pub mod python_file;
 mod settings;
@@ -26,9 +28,10 @@ use crate::evidence::{
     PythonKind,
 };
 use crate::request::{Request, split_ld_library_path};
-use crate::source::probe::{self, InterpreterFacts, ProbeOptions, ProbeOutcome};
 
 pub use interpreter::{HowFound, Interpreter};
+pub use interpreter_facts::InterpreterFacts;
+use probe_script::ProbeOptions;
 pub use settings::Settings;
 
 /// Where and how long to look.
@@ -82,17 +85,18 @@ pub fn probe(
         return result;
     };
     let store_dir = request.store_dir();
-    let probe_options = ProbeOptions::from_request(request, options.timeout);
+    let probe_options =
+        ProbeOptions::new(request.vars.clone(), request.cwd.clone(), options.timeout);
     let mut interpreter = interpreter.clone();
-    match probe::run_facts(&interpreter, &probe_options) {
-        Ok(ProbeOutcome::Ran(ran)) => {
+    match interpreter_facts::run_facts(&interpreter.path, &probe_options) {
+        Ok(Ok(ran)) => {
             if let Some(exe) = ran.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
                 interpreter = interpreter.with_running_executable(exe);
             }
             result.facts = ran.facts;
             result.loaded_objects = ran.loaded_objects;
         }
-        Ok(ProbeOutcome::CannotStart(failure)) => {
+        Ok(Err(failure)) => {
             // PT_INTERP names the absolute FHS path; its kind was read under the root.
             let fhs_path = system::fhs_loader_under(Path::new("/"));
             let fhs_kind = result.environment.nix_ld.fhs_loader;

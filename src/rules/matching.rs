@@ -114,6 +114,10 @@ impl Matcher {
                 .is_some_and(|v| self.condition.provider_via.contains(v)))
             && matches(&self.library, &finding.library)
             && matches(&self.required_by, &finding.required_by)
+            && self
+                .condition
+                .timed_out
+                .is_none_or(|want| finding.timeout_seconds.is_some() == want)
     }
 
     /// For fix conditions: the environment holds and, when the condition names a library

@@ -353,6 +353,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
             provider: f.provider.clone(),
             newest_available: f.newest_available.clone(),
             provider_via: f.provider_via.clone(),
+            timeout_seconds: f.timeout_seconds,
+            stuck_at: f.stuck_at.clone(),
             latent: f.latent,
             ..Finding::new(f.kind, FindingSource::Text, "example")
         })

@@ -164,6 +164,9 @@ pub struct Condition {
     /// A `--user` kernelspec of the kernel's name would replace it (`kernel.user_overrides`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel_user_overrides: Option<bool>,
+    /// The finding is of an import that did not finish in time (it carries its time limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_out: Option<bool>,
 }
 
 impl Condition {
@@ -318,6 +321,10 @@ pub struct ExampleFinding {
     pub newest_available: Option<String>,
     #[serde(default)]
     pub provider_via: Option<String>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+    #[serde(default)]
+    pub stuck_at: Option<String>,
     #[serde(default)]
     pub latent: bool,
 }

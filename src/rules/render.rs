@@ -414,6 +414,12 @@ impl<'a> Subject<'a> {
                 .iter()
                 .find_map(|f| f.newest_available.clone()),
             "provider_via" => self.findings.iter().find_map(|f| f.provider_via.clone()),
+            "timeout" => self
+                .findings
+                .iter()
+                .find_map(|f| f.timeout_seconds)
+                .map(|s| format!("{s} s")),
+            "stuck_at" => self.findings.iter().find_map(|f| f.stuck_at.clone()),
             "gcc_needed" => self.gcc_needed(),
             "provider_dirs" => self.provider_dirs(),
             "shell_file" => env.shell.as_ref().and_then(|s| s.file.clone()),
@@ -648,6 +654,8 @@ fn fallback_words(name: &str) -> &'static str {
         "provider" => "the library found",
         "newest_available" => "an older version",
         "provider_via" => "the loader's search",
+        "timeout" => "the time limit",
+        "stuck_at" => "a place the probe could not see",
         "shell_file" => "the shell's configuration file",
         "kernel" => "the kernel",
         "kernel_spec" => "the kernel's kernel.json",

@@ -28,6 +28,14 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ),
     ("module", "the module the user imported (else the package)"),
     (
+        "timeout",
+        "for an import that timed out: the time limit the import outlived (`60 s`)",
+    ),
+    (
+        "stuck_at",
+        "for an import that timed out: where the import was when time ran out (`line 3 of /x/pkg/net.py, in connect, called from line 12 of /x/pkg/__init__.py`)",
+    ),
+    (
         "provider",
         "for version kinds: the library that was found but is too old",
     ),

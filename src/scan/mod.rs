@@ -7,7 +7,7 @@
 
 pub mod record;
 pub mod target;
-pub mod walk;
+pub use crate::source::walk;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
