@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `--format`'s values are the printer's own.
+pub use crate::report::Format;
+
 /// Doctor for Python import failures caused by native code.
 ///
 /// Finds the real cause of an `ImportError` from an extension module (a missing libstdc++.so.6,
@@ -38,14 +41,6 @@ pub struct GlobalArgs {
     /// Print the verdict line only (human format); the exit code is the same.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    /// GitHub Actions annotations (`::error file=…::`); `scan` and `check` only.
-    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use super::fix::FixedVenv;
 use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
 use super::store_pick;
@@ -23,7 +21,9 @@ use crate::evidence::{
     self, CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
 };
 use crate::loader::{self, LoaderContext};
-use crate::outcome::{Command, Report};
+use crate::outcome::Command;
+use crate::report::Report;
+use crate::report::payload::ModuleSummary;
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, read_bounded};
@@ -326,7 +326,7 @@ struct Checked {
     broken_files: Vec<PathBuf>,
     /// Objects mapped when a failing import stopped (the already-loaded set).
     preloaded: Vec<PathBuf>,
-    modules: Vec<Value>,
+    modules: Vec<ModuleSummary>,
     notes: Vec<String>,
     first_module: Option<String>,
     failing_modules: Vec<String>,
@@ -523,13 +523,10 @@ impl Checked {
                 .on_machine(&machine)
                 .with_store(&pick.candidates, note.as_deref()),
         );
-        report
-            .extra
-            .insert("modules".into(), Value::Array(self.modules));
+        let payload = report.extra.check_mut();
+        payload.modules = Some(self.modules);
         if !self.notes.is_empty() {
-            report
-                .extra
-                .insert("note".into(), Value::String(self.notes.join("; ")));
+            payload.note = Some(self.notes.join("; "));
         }
         (report, pick.chosen)
     }
@@ -578,19 +575,19 @@ fn module_summary(
     files: Option<&PackageFiles>,
     elf_count: usize,
     resolve_ms: f64,
-) -> Value {
+) -> ModuleSummary {
     let result = run.result();
-    json!({
-        "module": run.module(),
-        "imported": matches!(run, ModuleRun::Imported { .. }),
-        "ok": result.map(|r| r.ok),
-        "timed_out": result.map(|r| r.timed_out),
-        "import_seconds": result.and_then(|r| r.import_seconds),
-        "package": files.map(|f| f.root.display().to_string()),
-        "vendored": files.map(|f| f.vendored.iter().map(|v| v.display().to_string()).collect::<Vec<_>>()),
-        "elf_files": elf_count,
-        "resolve_ms": (resolve_ms * 10.0).round() / 10.0,
-    })
+    ModuleSummary {
+        module: run.module().to_string(),
+        imported: matches!(run, ModuleRun::Imported { .. }),
+        ok: result.map(|r| r.ok),
+        timed_out: result.map(|r| r.timed_out),
+        import_seconds: result.and_then(|r| r.import_seconds),
+        package: files.map(|f| f.root.display().to_string()),
+        vendored: files.map(|f| f.vendored.iter().map(|v| v.display().to_string()).collect()),
+        elf_files: elf_count,
+        resolve_ms: (resolve_ms * 10.0).round() / 10.0,
+    }
 }
 
 /// The top-level package of a module (`numpy.linalg` → `numpy`).

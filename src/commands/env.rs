@@ -1,12 +1,12 @@
 //! `pydoctor env`: the facts the diagnosis stands on, probed. Runs the interpreter once (its
 //! `--facts` probe) and reads the machine; returns the report, prints nothing.
 
-use serde_json::{Value, json};
-
 use crate::cli::EnvArgs;
 use crate::env::{self, EnvOptions};
 use crate::error::Result;
-use crate::outcome::{Command, Report};
+use crate::outcome::Command;
+use crate::report::Report;
+use crate::report::payload::{EnvPayload, Payload};
 use crate::request::Request;
 
 pub fn run(args: &EnvArgs, request: &Request) -> Result<Report> {
@@ -24,23 +24,11 @@ pub fn run(args: &EnvArgs, request: &Request) -> Result<Report> {
     probed.environment.kernel = target.as_ref().and_then(|t| t.kernel_facts(&[]));
     let mut report = Report::new(Command::Env, probed.environment);
     report.findings = probed.findings;
-    if let Some(interp) = &probed.interpreter {
-        report.extra.insert(
-            "interpreter".into(),
-            serde_json::to_value(interp).unwrap_or(Value::Null),
-        );
-    }
-    if let Some(facts) = &probed.facts {
-        report.extra.insert(
-            "interpreter_facts".into(),
-            serde_json::to_value(facts).unwrap_or(Value::Null),
-        );
-    }
-    if let Some(message) = not_found {
-        report
-            .extra
-            .insert("python_not_found".into(), json!(message));
-    }
+    report.extra = Payload::Env(EnvPayload {
+        interpreter: probed.interpreter,
+        interpreter_facts: probed.facts.map(Box::new),
+        python_not_found: not_found,
+    });
     report.settle_status();
     Ok(report)
 }

@@ -6,8 +6,6 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::resolution::{Verifier, files_with_missing, resolve_all};
 use super::store_pick;
 use crate::cli::ExplainArgs;
@@ -15,7 +13,9 @@ use crate::env::machine::LocalMachine;
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Failure, PythonKind};
 use crate::loader::{self, LoaderContext};
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::{Command, Status};
+use crate::report::Report;
+use crate::report::payload::{ExplainPayload, InputFacts, Payload};
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, Input, read_bounded};
@@ -82,28 +82,24 @@ pub fn report_for_input(
     };
     let diagnoses = db.diagnose(&evidence, &context);
     let mut report = Report::new(command, evidence.environment);
-    if let Some(local) = &local {
-        report.extra.insert(
-            "resolved_locally".into(),
-            serde_json::json!(
-                local
-                    .files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-            ),
-        );
-    }
     report.failure = evidence.failure;
     report.findings = evidence.findings;
     report.diagnoses = diagnoses;
+    let mut payload = input_payload(input, &text);
+    payload.resolved_locally = local.as_ref().map(|local| {
+        local
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect()
+    });
+    report.extra = Payload::Explain(payload);
     report.settle_status();
-    fill_extra(&mut report, input, &text);
     if report.status == Status::Undiagnosed {
-        report.extra.insert(
-            "next_steps".into(),
-            serde_json::json!(next_steps(&report, &text)),
-        );
+        let steps = next_steps(&report, &text);
+        if let Payload::Explain(payload) = &mut report.extra {
+            payload.next_steps = Some(steps);
+        }
     }
     Ok(report)
 }
@@ -225,7 +221,7 @@ fn evidence_of(text: &TextEvidence) -> Evidence {
 }
 
 /// Notes about the input, and every failure when the paste held more than one.
-fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
+fn input_payload(input: &Input, text: &TextEvidence) -> ExplainPayload {
     let mut notes = Vec::new();
     if input.stopped_early {
         notes.push(format!(
@@ -244,34 +240,17 @@ fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
     } else if text.is_empty() {
         notes.push("no Python error or loader message found in the input".to_string());
     }
-    if text.is_empty() && input.stopped_early {
-        // Text without a failure is "nothing wrong found" (exit 0, as for a CI log of a green
-        // run), but an input that did not end was not read to its end: nothing can be said.
-        report.status = Status::Undiagnosed;
-    }
-    if !notes.is_empty() {
-        report
-            .extra
-            .insert("note".into(), Value::String(notes.join("; ")));
-    }
-    report.extra.insert(
-        "input".into(),
-        serde_json::json!({
-            "bytes_read": input.bytes_read,
-            "truncated": input.truncated,
-            "stopped_early": input.stopped_early,
-        }),
-    );
-    if let Some(package) = &text.package {
+    ExplainPayload {
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        input: InputFacts {
+            bytes_read: input.bytes_read,
+            truncated: input.truncated,
+            stopped_early: input.stopped_early,
+        },
         // What the fixes' {package} stands for, read from the text (import line, frames,
         // file names).
-        report
-            .extra
-            .insert("package".into(), Value::String(package.clone()));
-    }
-    if text.failures.len() > 1
-        && let Ok(all) = serde_json::to_value(&text.failures)
-    {
-        report.extra.insert("failures".into(), all);
+        package: text.package.clone(),
+        failures: (text.failures.len() > 1).then(|| text.failures.clone()),
+        ..ExplainPayload::default()
     }
 }

@@ -16,7 +16,8 @@ use crate::fix::apply::{self, NewFile, Steps};
 use crate::fix::manifest::{self, MANIFEST_VERSION, Manifest, State};
 use crate::fix::plan::{self, Verdict};
 use crate::fix::{self as core, FixAction, FixOutcome, ModuleImport, preload};
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::{Command, Status};
+use crate::report::Report;
 use crate::request::Request;
 use crate::rules::Database;
 use crate::source::probe::{self, ProbeOutcome};
@@ -273,15 +274,8 @@ fn import_again(check: &CheckRun, modules: &[String]) -> Vec<ModuleImport> {
 
 fn into_report(mut report: Report, outcome: FixOutcome) -> Report {
     report.command = Command::Fix;
-    report.status = match outcome.action {
-        FixAction::Applied | FixAction::AlreadyFixed | FixAction::NothingToFix => Status::Ok,
-        FixAction::Undone | FixAction::NothingToUndo => Status::Ok,
-        FixAction::DryRun | FixAction::CannotApply | FixAction::RolledBack => match report.status {
-            Status::Undiagnosed => Status::Undiagnosed,
-            _ => Status::Problems,
-        },
-    };
     report.fix = Some(outcome);
+    report.settle_status();
     report
 }
 
@@ -304,11 +298,9 @@ fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter)
     outcome.venv = Some(venv.to_string_lossy().into_owned());
     outcome.manifest = Some(Manifest::path(venv).to_string_lossy().into_owned());
     report.fix = Some(outcome);
+    report.settle_status();
     Ok(report)
 }
-
-/// The report's `extra` member with the note that a venv was fixed.
-pub const FIXED_KEY: &str = "fixed";
 
 /// A venv that `pydoctor fix` fixed, as `check` sees it.
 pub struct FixedVenv {
@@ -352,7 +344,7 @@ impl FixedVenv {
             self.manifest.date(),
             libraries.join(", ")
         );
-        report.extra.insert(FIXED_KEY.into(), note.into());
+        report.extra.check_mut().fixed = Some(note);
         let loaded: Vec<&str> = self
             .manifest
             .libraries

@@ -6,6 +6,7 @@ pub mod env;
 pub mod explain;
 pub mod fix;
 pub mod ldd;
+pub mod output;
 pub mod resolution;
 pub mod rules;
 pub mod scan;
@@ -14,7 +15,7 @@ pub mod target;
 
 use crate::cli::CommandArgs;
 use crate::error::{Error, Result};
-use crate::outcome::Report;
+use crate::report::Report;
 use crate::request::Request;
 
 /// Run one command to its report.

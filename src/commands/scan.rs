@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
 
 use super::resolution::Verifier;
 use super::store_pick;
@@ -18,7 +17,9 @@ use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Finding};
 use crate::loader::{LoaderContext, Resolver};
-use crate::outcome::{Command, Diagnosis, Report, Status};
+use crate::outcome::{Command, Diagnosis};
+use crate::report::Report;
+use crate::report::payload::{Payload, ScanFacts, ScanPayload};
 use crate::report::scan::Progress;
 use crate::request::Request;
 use crate::rules::{self, FixContext};
@@ -166,39 +167,35 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let mut report = Report::new(Command::Scan, probed.environment.clone());
     report.diagnoses = diagnose(&report, &findings, context, failing, request, database?);
     report.findings = findings;
-    report.status = status_of(&report);
+    report.settle_status();
     report.objects = Some(objects);
 
     let mut errors = walked.errors;
     errors.extend(record_errors);
-    report.extra.insert(
-        "scan".into(),
-        json!({
-            "kind": target.kind,
-            "roots": target.roots,
-            "interpreter": interpreter.path,
-            "interpreter_chosen_by": chosen_by(&target, flag),
-            "loader": resolver.context().interpreter,
-            "loader_flavor": resolver.context().flavor.as_str(),
-            "glibc_version": resolver.context().glibc_version,
-            "loader_note": loader_note,
-            "files_seen": walked.files_seen,
-            "elf_files": walked.elf_files.len(),
-            "symlinks_skipped": walked.symlinks_skipped,
-            "distributions": owners.distributions.len(),
-            "errors": errors,
-        }),
-    );
-    report.extra.insert("failing".into(), json!(failing_paths));
+    let context = resolver.context();
+    let scan = ScanFacts {
+        kind: target.kind,
+        roots: target.roots.clone(),
+        interpreter: interpreter.path.clone(),
+        interpreter_chosen_by: chosen_by(&target, flag),
+        loader: context.interpreter.clone(),
+        loader_flavor: context.flavor,
+        glibc_version: context.glibc_version.clone(),
+        loader_note,
+        files_seen: walked.files_seen,
+        elf_files: walked.elf_files.len(),
+        symlinks_skipped: walked.symlinks_skipped,
+        distributions: owners.distributions.len(),
+        errors,
+    };
     let mut dependencies: Vec<String> = dependencies.into_iter().collect();
     dependencies.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
-    report
-        .extra
-        .insert("dependencies".into(), json!(dependencies));
-    report.extra.insert(
-        "packages".into(),
-        serde_json::to_value(&packages).unwrap_or(Value::Null),
-    );
+    report.extra = Payload::Scan(ScanPayload {
+        scan,
+        failing: failing_paths,
+        dependencies,
+        packages,
+    });
     Ok(report)
 }
 
@@ -297,16 +294,6 @@ fn diagnose(
             .with_store(&pick.candidates, note.as_deref()),
     );
     once_per_cause(diagnoses)
-}
-
-/// 1 when any file would fail to load (rules or not: the loader's verdict is the problem);
-/// 0 when every file loads, advisories aside.
-fn status_of(report: &Report) -> Status {
-    if !report.diagnoses.is_empty() || report.findings.iter().any(|f| !f.latent) {
-        Status::Problems
-    } else {
-        Status::Ok
-    }
 }
 
 /// The rules' diagnoses, once per cause: a rule that matched the same library for many
