@@ -192,3 +192,75 @@ fn sorted(payload: &Payload) -> serde_json::Result<Option<Map<String, Value>>> {
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::{HowFound, Interpreter};
+    use crate::evidence::{CauseKind, FindingSource};
+    use crate::report::payload::{EnvPayload, ExplainPayload, InputFacts};
+
+    fn with_finding(command: Command) -> Report {
+        let mut report = Report::new(command, Environment::default());
+        report.findings.push(Finding::new(
+            CauseKind::MissingSharedLibrary,
+            FindingSource::Elf,
+            "libz.so.1 not found",
+        ));
+        report.settle_status();
+        report
+    }
+
+    #[test]
+    fn a_file_that_would_not_load_is_a_problem_for_ldd_and_scan_and_unexplained_elsewhere() {
+        assert_eq!(with_finding(Command::Ldd).status, Status::Problems);
+        assert_eq!(with_finding(Command::Scan).status, Status::Problems);
+        assert_eq!(with_finding(Command::Check).status, Status::Undiagnosed);
+        assert_eq!(with_finding(Command::Explain).status, Status::Undiagnosed);
+    }
+
+    #[test]
+    fn a_fix_that_changed_nothing_keeps_the_diagnosis_status() {
+        let mut report = with_finding(Command::Fix);
+        for (action, status) in [
+            (FixAction::DryRun, Status::Undiagnosed),
+            (FixAction::Applied, Status::Ok),
+            (FixAction::Undone, Status::Ok),
+        ] {
+            report.fix = Some(FixOutcome::new(action));
+            report.settle_status();
+            assert_eq!(report.status, status, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn an_input_that_did_not_end_with_nothing_found_is_undiagnosed() {
+        let mut report = Report::new(Command::Explain, Environment::default());
+        report.settle_status();
+        assert_eq!(report.status, Status::Ok);
+        report.extra = Payload::Explain(ExplainPayload {
+            input: InputFacts {
+                bytes_read: 1,
+                truncated: true,
+                stopped_early: true,
+            },
+            ..ExplainPayload::default()
+        });
+        report.settle_status();
+        assert_eq!(report.status, Status::Undiagnosed);
+    }
+
+    #[test]
+    fn extra_is_written_with_sorted_keys_and_left_out_when_empty() {
+        let mut report = Report::new(Command::Env, Environment::default());
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains("\"extra\""));
+        report.extra = Payload::Env(EnvPayload {
+            interpreter: Some(Interpreter::at("/usr/bin/python3".into(), HowFound::Path)),
+            ..EnvPayload::default()
+        });
+        let json = serde_json::to_string(&report).unwrap();
+        let extra = &json[json.find("\"extra\"").unwrap()..];
+        assert!(extra.starts_with("\"extra\":{\"interpreter\":{\"how_found\":\"path\",\"path\":"));
+    }
+}
