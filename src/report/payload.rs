@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::catalog::tables::{DistroEntry, NixpkgsEntry};
 use crate::env::Interpreter;
 use crate::evidence::{Failure, LoaderFlavor};
 use crate::rules::model::RuleDoc;
-use crate::rules::tables::{DistroEntry, NixpkgsEntry};
 use crate::scan::walk::WalkError;
 use crate::scan::{PackageSummary, TargetKind};
 use crate::source::probe::InterpreterFacts;
