@@ -9,6 +9,10 @@ use std::path::Path;
 
 use pydoctor::elf::{self, ElfError, Target};
 
+#[path = "support/elf_bytes.rs"]
+mod elf_bytes;
+use elf_bytes::{elf64_header, phdr, u16le, u32le, u64le};
+
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
 const DT_NEEDED: u64 = 1;
@@ -35,27 +39,7 @@ const HIGH: u64 = 0x10000;
 /// version need and a version definition of GLIBC_2.34 at `VERNEED_AT` and `VERDEF_AT`.
 fn crafted(high_offset: u64, dyns: &[(u64, u64)]) -> Vec<u8> {
     let mut b = Vec::with_capacity(LEN);
-    let u16le = |b: &mut Vec<u8>, v: u16| b.extend_from_slice(&v.to_le_bytes());
-    let u32le = |b: &mut Vec<u8>, v: u32| b.extend_from_slice(&v.to_le_bytes());
-    let u64le = |b: &mut Vec<u8>, v: u64| b.extend_from_slice(&v.to_le_bytes());
-    b.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    u16le(&mut b, 3); // ET_DYN
-    u16le(&mut b, 62); // EM_X86_64
-    u32le(&mut b, 1);
-    for v in [0, 64, 0] {
-        u64le(&mut b, v); // entry, phoff, shoff
-    }
-    u32le(&mut b, 0);
-    for v in [64u16, 56, 3, 64, 0, 0] {
-        u16le(&mut b, v);
-    }
-    let phdr = |b: &mut Vec<u8>, kind: u32, off: u64, vaddr: u64, size: u64| {
-        u32le(b, kind);
-        u32le(b, 6);
-        for v in [off, vaddr, vaddr, size, size, 8] {
-            u64le(b, v);
-        }
-    };
+    elf64_header(&mut b, 3);
     phdr(&mut b, PT_LOAD, 0, 0, LEN as u64);
     phdr(&mut b, PT_LOAD, high_offset, HIGH, 0x1000);
     phdr(&mut b, PT_DYNAMIC, DYN_AT, DYN_AT, 0x100);
