@@ -69,6 +69,9 @@ impl Request {
             jupyter_data_dir: owned("JUPYTER_DATA_DIR"),
             xdg_data_home: owned("XDG_DATA_HOME"),
             home: owned("HOME"),
+            pyenv_root: owned("PYENV_ROOT"),
+            uv_python_install_dir: owned("UV_PYTHON_INSTALL_DIR"),
+            child_vars: self.vars.clone(),
         }
     }
 

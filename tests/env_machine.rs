@@ -29,7 +29,7 @@ fn a_root_with_nixos_os_release_is_nixos() {
         root: t.path().into(),
         ..EnvOptions::default()
     };
-    let env = probe(None, &request, &options).environment;
+    let env = probe(None, &request.env_settings(), &options).environment;
     assert_eq!(env.os.nixos, Some(true));
     assert_eq!(env.nix_ld.fhs_loader, Some(FhsLoaderKind::Absent));
     assert_eq!(env.nix_ld.shim, Some(false));

@@ -65,7 +65,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         probe::validate_module_name(module)?;
     }
     // A bad `--rules` file is a usage error before anything runs, and the rules load once.
-    let database = Database::load(request)?;
+    let database = Database::load(&request.rules_dirs)?;
     let target = super::target::choose(&args.python, request)?;
     let request = &target.request;
     let interpreter = target.interpreter.clone();
@@ -82,7 +82,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         (context.join(), runs)
     });
     let runs = runs?;
-    let mut environment = env::machine_facts(request, Path::new("/"));
+    let mut environment = env::machine_facts(&request.env_settings(), Path::new("/"));
 
     let Some(facts_run) = runs.iter().find_map(|r| r.result()) else {
         let report = cannot_start_report(&interpreter, &runs, environment, request, &database);
@@ -101,8 +101,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     environment.python = env::python_facts(
         &interpreter,
         facts_run.facts.as_ref(),
-        request,
-        &request.store_dir(),
+        &request.env_settings(),
     );
     let context = match context {
         Ok(Ok(ctx)) => Some(through_nix_ld(ctx, &environment, request)),
@@ -246,7 +245,7 @@ fn cannot_start_report(
     request: &Request,
     database: &Database,
 ) -> Report {
-    environment.python = env::python_facts(interpreter, None, request, &request.store_dir());
+    environment.python = env::python_facts(interpreter, None, &request.env_settings());
     let fhs = environment
         .nix_ld
         .fhs_loader

@@ -20,7 +20,7 @@ pub fn run(args: &EnvArgs, request: &Request) -> Result<Report> {
     };
     let found = target.as_ref().map(|t| &t.interpreter);
     let request = target.as_ref().map_or(request, |t| &t.request);
-    let mut probed = env::probe(found, request, &EnvOptions::default());
+    let mut probed = env::probe(found, &request.env_settings(), &EnvOptions::default());
     probed.environment.kernel = target.as_ref().and_then(|t| t.kernel_facts(&[]));
     let mut report = Report::new(Command::Env, probed.environment);
     report.findings = probed.findings;

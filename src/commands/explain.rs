@@ -47,7 +47,7 @@ pub fn report_for_input(
     command: Command,
     resolve_local: bool,
 ) -> Result<Report> {
-    let db = Database::load(request)?;
+    let db = Database::load(&request.rules_dirs)?;
     let store_dir = request.store_dir().display().to_string();
     let text = analyse_with(&input.text, &db.text, &store_dir);
     let mut evidence = evidence_of(&text);

@@ -107,7 +107,7 @@ fn fix_venv(
     if check.report.status == Status::Ok {
         return Ok(nothing_to_do(existing));
     }
-    let tables = Database::load(request)?.tables;
+    let tables = Database::load(&request.rules_dirs)?.tables;
     let verdict = plan::plan(
         &check.report.diagnoses,
         &check.report.findings,
@@ -281,10 +281,9 @@ fn into_report(mut report: Report, outcome: FixOutcome) -> Report {
 
 /// `--undo`; a file changed since the fix is an error naming it (exit 2), nothing undone.
 fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter) -> Result<Report> {
-    let environment = crate::env::machine_facts(request, Path::new("/"));
+    let environment = crate::env::machine_facts(&request.env_settings(), Path::new("/"));
     let mut report = Report::new(Command::Fix, environment);
-    report.environment.python =
-        crate::env::python_facts(found, None, request, &request.store_dir());
+    report.environment.python = crate::env::python_facts(found, None, &request.env_settings());
     let mut outcome = match apply::undo_in_steps(venv, &mut Steps::new(abort_after(request)))? {
         Some(m) => {
             let mut o = FixOutcome::new(FixAction::Undone);

@@ -11,7 +11,7 @@ use crate::request::Request;
 use crate::rules::Database;
 
 pub fn run(args: &RulesArgs, request: &Request) -> Result<Report> {
-    let db = Database::load(request)?;
+    let db = Database::load(&request.rules_dirs)?;
     let mut report = Report::new(Command::Rules, Environment::default());
     let payload = if args.markdown {
         RulesPayload::Markdown {

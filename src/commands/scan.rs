@@ -41,7 +41,11 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let (early_probe, target) = match named {
         Some(target) => (None, target),
         None => {
-            let probed = env::probe(Some(&interpreter), request, &EnvOptions::default());
+            let probed = env::probe(
+                Some(&interpreter),
+                &request.env_settings(),
+                &EnvOptions::default(),
+            );
             let target = scan::target::of_interpreter(&interpreter.path, probed.facts.as_ref())?;
             (Some(probed), target)
         }
@@ -86,13 +90,15 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
                 // A named tree needs nothing that only a running interpreter knows.
                 || match early_probe {
                     Some(probed) => probed,
-                    None => {
-                        env::describe_without_running(&interpreter, request, &EnvOptions::default())
-                    }
+                    None => env::describe_without_running(
+                        &interpreter,
+                        &request.env_settings(),
+                        &EnvOptions::default(),
+                    ),
                 },
                 || {
                     rayon::join(
-                        || rules::Database::load(request),
+                        || rules::Database::load(&request.rules_dirs),
                         || loader_context(&interpreter, request),
                     )
                 },

@@ -133,7 +133,7 @@ impl Target {
             timeout: OTHER_PYTHON_LIMIT,
             ..EnvOptions::default()
         };
-        let probed = env::probe(Some(&other), &self.request, &options);
+        let probed = env::probe(Some(&other), &settings, &options);
         let sys_path = probed.facts?.path;
         package::locate(module, &sys_path, &settings.cwd)?;
         Some((other.path, sys_path))

@@ -1,7 +1,7 @@
 //! Facts about the machine and the interpreter (NixOS, python kind, its loader, nix-ld, paths):
 //! the environment block of the report, probed.
 //!
-//! Machine facts are read under a root directory (`/` normally) and from the request's
+//! Machine facts are read under a root directory (`/` normally) and from the shell's
 //! variables; interpreter facts come from running the interpreter once with the probe's
 //! `--facts` mode, plus its ELF (PT_INTERP). This module gathers facts; it judges nothing.
 
@@ -27,7 +27,6 @@ use crate::evidence::{
     EnvSource, Environment, FhsLoaderKind, Finding, LoaderFlavor, NixLdFacts, OsFacts, PythonFacts,
     PythonKind,
 };
-use crate::request::{Request, split_ld_library_path};
 
 pub use interpreter::{HowFound, Interpreter};
 pub use interpreter_facts::InterpreterFacts;
@@ -67,26 +66,28 @@ pub struct EnvProbe {
 }
 
 /// The environment block for `interpreter`, probed.
-pub fn probe_environment(interpreter: &Interpreter, request: &Request) -> Environment {
-    probe(Some(interpreter), request, &EnvOptions::default()).environment
+pub fn probe_environment(interpreter: &Interpreter, settings: &Settings) -> Environment {
+    probe(Some(interpreter), settings, &EnvOptions::default()).environment
 }
 
 /// Machine facts, and when an interpreter is given, its facts (running it once).
 pub fn probe(
     interpreter: Option<&Interpreter>,
-    request: &Request,
+    settings: &Settings,
     options: &EnvOptions,
 ) -> EnvProbe {
     let mut result = EnvProbe {
-        environment: machine_facts(request, &options.root),
+        environment: machine_facts(settings, &options.root),
         ..EnvProbe::default()
     };
     let Some(interpreter) = interpreter else {
         return result;
     };
-    let store_dir = request.store_dir();
-    let probe_options =
-        ProbeOptions::new(request.vars.clone(), request.cwd.clone(), options.timeout);
+    let probe_options = ProbeOptions::new(
+        settings.child_vars.clone(),
+        settings.cwd.clone(),
+        options.timeout,
+    );
     let mut interpreter = interpreter.clone();
     match interpreter_facts::run_facts(&interpreter.path, &probe_options) {
         Ok(Ok(ran)) => {
@@ -111,13 +112,12 @@ pub fn probe(
                 generic,
                 &interpreter,
                 fhs,
-                &crate::loader::context::nix_ld_loader(request),
+                &settings.nix_ld_loader(),
             ));
         }
         Err(_) => {}
     }
-    result.environment.python =
-        python_facts(&interpreter, result.facts.as_ref(), request, &store_dir);
+    result.environment.python = python_facts(&interpreter, result.facts.as_ref(), settings);
     result.interpreter = Some(interpreter);
     result
 }
@@ -127,15 +127,14 @@ pub fn probe(
 /// PT_INTERP that does not exist is still reported as an interpreter that cannot start.
 pub fn describe_without_running(
     interpreter: &Interpreter,
-    request: &Request,
+    settings: &Settings,
     options: &EnvOptions,
 ) -> EnvProbe {
     let mut result = EnvProbe {
-        environment: machine_facts(request, &options.root),
+        environment: machine_facts(settings, &options.root),
         ..EnvProbe::default()
     };
-    let store_dir = request.store_dir();
-    result.environment.python = python_facts(interpreter, None, request, &store_dir);
+    result.environment.python = python_facts(interpreter, None, settings);
     if let Some(loader) = result.environment.python.loader.as_deref()
         && !Path::new(loader).exists()
     {
@@ -151,7 +150,7 @@ pub fn describe_without_running(
 }
 
 /// OS, nix-ld, paths: what does not need the interpreter.
-pub fn machine_facts(request: &Request, root: &Path) -> Environment {
+pub fn machine_facts(settings: &Settings, root: &Path) -> Environment {
     let (fhs_kind, fhs_target) = system::classify_fhs_loader(&system::fhs_loader_under(root));
     Environment {
         source: EnvSource::Probed,
@@ -162,21 +161,19 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
         python: PythonFacts::default(),
         nix_ld: NixLdFacts {
             shim: Some(fhs_kind == FhsLoaderKind::NixLd),
-            nix_ld: request.nonempty_var("NIX_LD").map(str::to_string),
-            library_path: request
-                .nonempty_var("NIX_LD_LIBRARY_PATH")
+            nix_ld: settings.nix_ld.clone(),
+            library_path: settings
+                .nix_ld_library_path
+                .as_deref()
                 .map(|v| v.split(':').map(str::to_string).collect())
                 .unwrap_or_default(),
             fhs_loader: Some(fhs_kind),
             fhs_loader_target: fhs_target.map(|p| p.to_string_lossy().into_owned()),
         },
-        ld_library_path: request
-            .var("LD_LIBRARY_PATH")
-            .map(split_ld_library_path)
-            .unwrap_or_default(),
-        in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
-        store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
-        shell: shell::detect(&request.env_settings()),
+        ld_library_path: settings.ld_library_path.clone().unwrap_or_default(),
+        in_nix_shell: settings.in_nix_shell.clone(),
+        store_dir: Some(settings.store_dir.to_string_lossy().into_owned()),
+        shell: shell::detect(settings),
         kernel: None,
     }
 }
@@ -186,10 +183,9 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
 pub fn python_facts(
     interpreter: &Interpreter,
     facts: Option<&InterpreterFacts>,
-    request: &Request,
-    store_dir: &Path,
+    settings: &Settings,
 ) -> PythonFacts {
-    let store = store_dir.to_string_lossy();
+    let store = settings.store_dir.to_string_lossy();
     let venv_cfg = pyvenv_cfg(&interpreter.path);
     let (venv, base_prefix) = match facts {
         Some(f) if f.in_venv() => (f.prefix.clone(), f.base_prefix.clone()),
@@ -231,7 +227,7 @@ pub fn python_facts(
                 .filter(|e| !e.is_empty())
                 .unwrap_or_else(|| interpreter.path.to_string_lossy().into_owned()),
         ),
-        kind: python_kind(&interpreter.real, base_prefix.as_deref(), request, &store),
+        kind: python_kind(&interpreter.real, base_prefix.as_deref(), settings, &store),
         // A loader that is not there is no flavour at all (the python cannot start).
         loader_flavor: match loader.as_deref() {
             Some(l) if !Path::new(l).exists() => LoaderFlavor::Unknown,
@@ -250,13 +246,13 @@ pub fn python_facts(
 pub fn python_kind(
     real: &Path,
     base_prefix: Option<&str>,
-    request: &Request,
+    settings: &Settings,
     store: &str,
 ) -> PythonKind {
     let candidates = std::iter::once(real.to_path_buf())
         .chain(base_prefix.map(|b| Path::new(b).join("bin/python")));
     for candidate in candidates {
-        let kind = kind_of_path(&candidate, request, store);
+        let kind = kind_of_path(&candidate, settings, store);
         if kind != PythonKind::Unknown {
             return kind;
         }
@@ -266,17 +262,15 @@ pub fn python_kind(
 
 /// The path classifier, plus what only this machine knows: custom pyenv and uv roots, and a
 /// prefix with `conda-meta/`.
-fn kind_of_path(path: &Path, request: &Request, store: &str) -> PythonKind {
+fn kind_of_path(path: &Path, settings: &Settings, store: &str) -> PythonKind {
     let text = path.to_string_lossy();
-    let under = |var: &str| {
-        request
-            .nonempty_var(var)
-            .is_some_and(|root| path.starts_with(root))
-    };
-    if under("PYENV_ROOT") && !text.starts_with(&format!("{}/", store.trim_end_matches('/'))) {
+    let under = |root: &Option<String>| root.as_deref().is_some_and(|r| path.starts_with(r));
+    if under(&settings.pyenv_root)
+        && !text.starts_with(&format!("{}/", store.trim_end_matches('/')))
+    {
         return PythonKind::Pyenv;
     }
-    if under("UV_PYTHON_INSTALL_DIR") {
+    if under(&settings.uv_python_install_dir) {
         return PythonKind::UvManaged;
     }
     let kind = classify::python_kind_of_path(&text, store);

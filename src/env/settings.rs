@@ -2,7 +2,11 @@
 //! the handful of variables that decide which python runs and what its loader sees. The
 //! commands build one `Settings` from the request; nothing in `env/` reads a variable by name.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Where NixOS's nix-ld module puts the loader when `NIX_LD` is not set.
+const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
 
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -31,6 +35,12 @@ pub struct Settings {
     pub jupyter_data_dir: Option<String>,
     pub xdg_data_home: Option<String>,
     pub home: Option<String>,
+    /// Custom install roots: `PYENV_ROOT`, `UV_PYTHON_INSTALL_DIR`.
+    pub pyenv_root: Option<String>,
+    pub uv_python_install_dir: Option<String>,
+    /// The whole environment, for the interpreter pydoctor runs: it must see what the
+    /// user's shell gives it.
+    pub child_vars: BTreeMap<String, String>,
 }
 
 impl Settings {
@@ -42,6 +52,11 @@ impl Settings {
             .filter(|d| !d.is_empty())
             .map(|d| self.cwd.join(d).join(name))
             .find(|p| is_executable(p))
+    }
+
+    /// The loader nix-ld runs programs with: `NIX_LD`, else nix-ld's default path.
+    pub fn nix_ld_loader(&self) -> PathBuf {
+        PathBuf::from(self.nix_ld.as_deref().unwrap_or(NIX_LD_DEFAULT))
     }
 
     /// `path` as seen from the working directory.

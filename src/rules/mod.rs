@@ -28,7 +28,6 @@ use crate::evidence::{
     NixLdFacts, OsFacts, PythonFacts,
 };
 use crate::outcome::{Diagnosis, StoreCandidate, Verification};
-use crate::request::Request;
 use files::RuleFile;
 use matching::{Candidate, Matcher};
 use model::{Example, FIX_IDS, RuleDoc, RuleStatus};
@@ -70,9 +69,9 @@ pub struct Database {
 impl Database {
     /// Built-in rules plus every `--rules DIR` of the request; a malformed file is an error
     /// naming file, line and field.
-    pub fn load(request: &Request) -> Result<Database> {
+    pub fn load(dirs: &[PathBuf]) -> Result<Database> {
         let mut all = files::builtin();
-        for dir in &request.rules_dirs {
+        for dir in dirs {
             all.extend(files::read_dir(dir)?);
         }
         Database::from_files(&all)
