@@ -1,14 +1,11 @@
 # pydoctor's probe, run inside the interpreter under diagnosis (python -B probe.py OUT ARG).
 #
-#   probe.py OUT MODULE [SECONDS]  import MODULE, record what happened
+#   probe.py OUT MODULE [SECONDS]  import MODULE, record what happened (see watch_for_hang)
 #   probe.py OUT --facts           record the interpreter's facts only
 #
 # The record is JSON written to the file OUT, never to stdout: sitecustomize and the package's
 # own import code may print. Before importing, a "started" record is written, so a process that
 # dies during the import (a signal, os._exit) is told apart from one that never started.
-# An import still running after SECONDS has every thread's stack written to OUT.stack by
-# faulthandler's watchdog thread (C code: it needs neither the GIL nor the import's help), so
-# that a hang killed at the time limit still says where it was.
 # Only the standard library is used, and nothing that the import under test could need first.
 import os
 import sys
@@ -216,38 +213,11 @@ def spec_walk(module):
     return parts
 
 
-def watch_for_hang(out, seconds):
-    """Arm the stack dump; the open file is returned to be kept open until it is cancelled."""
-    if seconds is None:
-        return None
-    try:
-        import faulthandler
-
-        stack = open(out + ".stack", "w", encoding="utf-8")
-        faulthandler.dump_traceback_later(seconds, file=stack)
-        return stack
-    except Exception:
-        return None
-
-
-def stop_watching(stack):
-    if stack is None:
-        return
-    try:
-        import faulthandler
-
-        faulthandler.cancel_dump_traceback_later()
-        stack.close()
-    except Exception:
-        pass
-
-
 def probe_import(out, module, dump_after):
     record = {"probe_version": PROBE_VERSION, "mode": "import", "module": module}
     record["facts"] = facts()
     record["phase"] = "started"
     write_record(out, record)
-
     stack = watch_for_hang(out, dump_after)
     start = time.perf_counter()
     try:
@@ -293,6 +263,37 @@ def main():
         return 2
     probe_import(out, what, dump_after)
     return 0
+
+
+# Below probe_import: the line of its __import__ shows in every traceback the probe records,
+# and moving it would change every report.
+def watch_for_hang(out, seconds):
+    """An import still running after SECONDS has every thread's stack written to OUT.stack by
+    faulthandler's watchdog thread (C code: it needs neither the GIL nor the import's help), so
+    that a hang killed at the time limit still says where it was. The open file is returned, to
+    be kept open until the watch is cancelled."""
+    if seconds is None:
+        return None
+    try:
+        import faulthandler
+
+        stack = open(out + ".stack", "w", encoding="utf-8")
+        faulthandler.dump_traceback_later(seconds, file=stack)
+        return stack
+    except Exception:
+        return None
+
+
+def stop_watching(stack):
+    if stack is None:
+        return
+    try:
+        import faulthandler
+
+        faulthandler.cancel_dump_traceback_later()
+        stack.close()
+    except Exception:
+        pass
 
 
 if __name__ == "__main__":

@@ -321,9 +321,9 @@ pub struct ExampleFinding {
     pub newest_available: Option<String>,
     #[serde(default)]
     pub provider_via: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stuck_at: Option<String>,
     #[serde(default)]
     pub latent: bool,
