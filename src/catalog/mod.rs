@@ -8,6 +8,7 @@
 pub mod causes;
 pub mod files;
 mod merge;
+mod regex_check;
 pub mod tables;
 pub mod text;
 mod text_compile;
