@@ -15,4 +15,5 @@ pub mod text;
 pub mod text_env;
 pub mod text_evidence;
 pub mod text_package;
+pub mod text_paths;
 pub mod traceback;
