@@ -152,6 +152,61 @@ fn a_rules_dir_cannot_change_the_built_in_cause_tables() {
         .stderr(predicate::str::contains("the cause tables are built in"));
 }
 
+#[test]
+fn the_fallback_fix_is_worded_by_the_render_table_a_rules_dir_can_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(dir.path().join("tables/loader-messages.toml"), FROB_PATTERN).unwrap();
+    let builtin = include_str!("../rules/tables/render.toml");
+    let reworded = builtin.replace(
+        "title = \"Find the package that ships {soname}\"",
+        "title = \"Look up who packages {soname}\"",
+    );
+    assert_ne!(builtin, reworded);
+    std::fs::write(dir.path().join("tables/render.toml"), reworded).unwrap();
+    let paste = dir.path().join("paste.txt");
+    std::fs::write(&paste, FROB_PASTE).unwrap();
+    pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("explain")
+        .arg(&paste)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "Look up who packages libfrob.so.1",
+        ))
+        .stdout(predicate::str::contains("apt-file search libfrob.so.1"));
+}
+
+#[test]
+fn the_fallback_fix_is_not_offered_where_nix_is_involved() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(dir.path().join("tables/loader-messages.toml"), FROB_PATTERN).unwrap();
+    let paste = dir.path().join("paste.txt");
+    let on_nix = FROB_PASTE.replace(
+        "\"x.py\"",
+        "\"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-python3-3.12.4/lib/python3.12/x.py\"",
+    );
+    std::fs::write(&paste, on_nix).unwrap();
+    let out = pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("explain")
+        .arg(&paste)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("apt-file search libfrob.so.1"), "{stdout}");
+    // The nixpkgs pointer's condition holds there instead.
+    assert!(
+        stdout.contains("No nixpkgs attribute is known for\n          libfrob.so.1")
+            || stdout.contains("No nixpkgs attribute is known for libfrob.so.1"),
+        "{stdout}"
+    );
+}
+
 /// Write `text` as a rule file and expect exit 2 with `file:line: … field …`.
 fn assert_malformed(text: &str, line: usize, field: &str) {
     let dir = tempfile::tempdir().unwrap();

@@ -49,6 +49,8 @@ fn evidence(
     ev.environment.python.kind = kind;
     ev.environment.python.loader_flavor = flavor;
     ev.environment.python.version = Some("3.12.11".into());
+    // As the evidence makers do: the attribute comes with the version.
+    ev.environment.python.nix_attribute = Some("python312".into());
     ev.environment.python.venv = Some("/home/u/p/.venv".into());
     ev.environment.os.nixos = Some(nixos);
     ev.environment.nix_ld.fhs_loader = Some(loader);

@@ -17,6 +17,8 @@ pub const NIXPKGS_TABLE: &str = "nixpkgs.toml";
 pub const DISTRO_TABLE: &str = "distro.toml";
 pub const TOOLS_TABLE: &str = "tools.toml";
 pub const LIBSTDCXX_TABLE: &str = "libstdcxx.toml";
+/// The renderer's table (its fallback fix and notes), read by `rules::render::table`.
+pub const RENDER_TABLE: &str = "render.toml";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,7 +155,7 @@ impl Tables {
                     self.libstdcxx.insert(entry.name, entry.gcc);
                 }
             }
-            Some(name) if super::text::TEXT_TABLES.contains(&name) => {}
+            Some(name) if super::text::TEXT_TABLES.contains(&name) || name == RENDER_TABLE => {}
             Some(super::causes::CAUSES_TABLE) if files::is_builtin(file) => {}
             Some(super::causes::CAUSES_TABLE) => {
                 return Err(crate::error::Error::Rules(format!(
@@ -198,6 +200,7 @@ pub fn known_tables() -> Vec<&'static str> {
     let mut names = vec![NIXPKGS_TABLE, DISTRO_TABLE, TOOLS_TABLE, LIBSTDCXX_TABLE];
     names.extend(super::text::TEXT_TABLES);
     names.push(super::causes::CAUSES_TABLE);
+    names.push(RENDER_TABLE);
     names
 }
 

@@ -1,13 +1,21 @@
 //! This machine as fixes see it: which programs are on the shell's PATH, which paths exist,
 //! and (with `nix-store` installed and the real store in use) which store paths a GC root
-//! holds. The rules ask through [`crate::rules::runnable::Machine`].
+//! holds. The rules ask through [`Machine`], defined here so that `env` needs nothing above it.
 
 use std::path::Path;
 
 use crate::env::Settings;
 use crate::env::nix_store::NixStore;
 use crate::env::settings::is_executable;
-use crate::rules::runnable::Machine;
+
+/// What this machine has, as far as a fix is concerned.
+pub trait Machine {
+    /// `name` is an executable on PATH (or an existing executable, when it is a path).
+    fn has_command(&self, name: &str) -> bool;
+    fn path_exists(&self, path: &Path) -> bool;
+    /// Whether a GC root holds this store entry (`None`: cannot tell here).
+    fn is_rooted(&self, entry: &Path) -> Option<bool>;
+}
 
 pub struct LocalMachine {
     settings: Settings,

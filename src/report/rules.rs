@@ -238,6 +238,8 @@ Ids are permanent: a removed rule keeps its id with `status = \"removed\"`.\n"
         rule_section(w, r);
     }
     format_section(w);
+    let _ = writeln!(w, "{}", crate::catalog::TABLES_MD.trim_end());
+    let _ = writeln!(w);
     tables_section(w, tables);
     md
 }
@@ -311,7 +313,7 @@ fn format_section(w: &mut String) {
         w,
         "Keys: `id` (`PD` and three digits), `name` (kebab-case), `kind` (a cause kind), `status` \
 (`active` or `removed`), `priority` (integer, higher wins), `summary`, `explanation`, `[when]` (conditions: \
-`python_kind`, `loader_flavor`, `nixos`, `fhs_loader`, `venv`, `ld_library_path`, and the regexes `library`, \
+`python_kind`, `loader_flavor`, `nixos`, `nix` (python from the Nix store or NixOS), `fhs_loader`, `venv`, `ld_library_path`, and the regexes `library`, \
 `required_by`, `message`), `[[fix]]` (`id`, `title`, `snippet`, `note`, `plan`, `when`) and `[[example]]` \
 (`name`, `match`, environment facts and `[[example.finding]]`). Unknown keys, bad regexes, unknown placeholders and \
 unknown fix ids are errors naming the file, line and field. An active rule needs an example that matches.\n"

@@ -60,6 +60,7 @@ impl Matcher {
         one_of(&c.python_kind, python.kind)
             && one_of(&c.loader_flavor, python.loader_flavor)
             && c.nixos.is_none_or(|want| env.os.nixos == Some(want))
+            && c.nix.is_none_or(|want| nix_involved(env) == want)
             && one_of(&c.fhs_loader, FhsLoaderState::of(env.nix_ld.fhs_loader))
             && c.venv.is_none_or(|want| python.venv.is_some() == want)
             && c.ld_library_path
@@ -192,6 +193,37 @@ fn rank(kind: CauseKind, group: &Group, evidence: &Evidence) -> (u8, u8, usize) 
     (kind_rank, u8::from(!from_failure), group.findings[0])
 }
 
+/// Python from the Nix store, or NixOS: where the system's packages are not what loads.
+fn nix_involved(env: &crate::evidence::Environment) -> bool {
+    env.python.kind == crate::evidence::PythonKind::NixStore || env.os.nixos == Some(true)
+}
+
 fn one_of<T: PartialEq>(list: &[T], value: T) -> bool {
     list.is_empty() || list.contains(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::PythonKind;
+
+    #[test]
+    fn nix_holds_for_a_store_python_or_nixos_and_not_when_unknown() {
+        let when = |nix| {
+            Matcher::compile(&Condition {
+                nix: Some(nix),
+                ..Condition::default()
+            })
+            .ok()
+            .unwrap()
+        };
+        let mut evidence = Evidence::default();
+        assert!(when(false).environment_holds(&evidence));
+        evidence.environment.python.kind = PythonKind::NixStore;
+        assert!(when(true).environment_holds(&evidence));
+        evidence.environment.python.kind = PythonKind::System;
+        evidence.environment.os.nixos = Some(true);
+        assert!(when(true).environment_holds(&evidence));
+        assert!(!when(false).environment_holds(&evidence));
+    }
 }

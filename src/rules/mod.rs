@@ -4,6 +4,8 @@
 //! binary and extended with `--rules DIR`; the tables they render from live in
 //! `rules/tables/`. API used by the commands: [`Database::load`], [`Database::diagnose`].
 
+mod compile;
+mod example;
 pub mod matching;
 pub mod model;
 pub mod render;
@@ -15,22 +17,20 @@ pub mod tooling;
 // reach them through the rules.
 pub use crate::catalog::{files, tables};
 
+pub use example::example_evidence;
+
 use std::borrow::Cow;
 use std::path::PathBuf;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use crate::catalog::text::{self as text_tables, TextTables};
 use crate::error::Result;
-use crate::evidence::{
-    CauseKind, ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource,
-    NixLdFacts, OsFacts, PythonFacts,
-};
+use crate::evidence::{CauseKind, Evidence};
 use crate::outcome::{Diagnosis, StoreCandidate, Verification};
+use compile::compile;
 use files::RuleFile;
 use matching::{Candidate, Matcher};
-use model::{Example, FIX_IDS, RuleDoc, RuleStatus};
+use model::{RuleDoc, RuleStatus};
+use render::table::RenderTable;
 use tables::Tables;
 
 /// One loaded rule: what its file says, compiled.
@@ -61,6 +61,8 @@ pub struct Database {
     /// Indices into `rules` of the active ones, most specific (highest priority) first.
     by_priority: Vec<usize>,
     pub tables: Tables,
+    /// The renderer's own fallback fix and notes (`tables/render.toml`).
+    pub render: RenderTable,
     /// The text tables the evidence makers apply: the built-in ones extended by the
     /// `--rules` dirs' (borrowed when no dir has one).
     pub text: Cow<'static, TextTables>,
@@ -94,9 +96,14 @@ impl Database {
             rules: Vec::new(),
             by_priority: Vec::new(),
             tables: Tables::default(),
+            render: RenderTable::builtin()?.clone(),
             text: TextTables::with_extra(&extra_text)?,
         };
         for file in rule_files {
+            if tables::table_name(&file.name) == Some(tables::RENDER_TABLE) {
+                db.render = RenderTable::from_file(file)?;
+                continue;
+            }
             if tables::table_name(&file.name).is_some() {
                 db.tables.add(file)?;
                 continue;
@@ -145,7 +152,7 @@ impl Database {
                     .iter()
                     .map(|&i| &evidence.findings[i])
                     .collect();
-                render::Subject::new(evidence, findings, &self.tables, context)
+                render::Subject::new(evidence, findings, &self.tables, &self.render, context)
                     .diagnosis(active[group.rule])
             })
             .collect()
@@ -189,181 +196,6 @@ impl Candidate for &Rule {
     }
     fn matcher(&self) -> &Matcher {
         &self.matcher
-    }
-}
-
-static RULE_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^PD[0-9]{3}$").expect("id"));
-static RULE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("name"));
-
-/// Parse and validate one rule file: ids, regexes, placeholders, fix ids, examples.
-fn compile(file: &RuleFile) -> Result<Rule> {
-    let doc: RuleDoc = files::parse(file)?;
-    let err =
-        |needle: &str, field: &str, message: &str| files::field_error(file, needle, field, message);
-    if !RULE_ID.is_match(&doc.id) {
-        return Err(err(
-            "id",
-            "id",
-            "must be `PD` and three digits, like `PD101`",
-        ));
-    }
-    if !RULE_NAME.is_match(&doc.name) {
-        return Err(err(
-            "name",
-            "name",
-            "must be kebab-case (`missing-library-nix-python`)",
-        ));
-    }
-    let mut templates = vec![("summary", &doc.summary), ("explanation", &doc.explanation)];
-    for fix in &doc.fixes {
-        templates.push(("fix.title", &fix.title));
-        templates.extend(fix.snippet.iter().map(|s| ("fix.snippet", s)));
-        templates.extend(fix.note.iter().map(|s| ("fix.note", s)));
-    }
-    for (field, text) in templates {
-        if let Some(name) = template::first_unknown(text) {
-            return Err(err(
-                &format!("{{{name}}}"),
-                field,
-                &format!(
-                    "unknown placeholder `{{{name}}}` (known: {})",
-                    known_placeholders()
-                ),
-            ));
-        }
-    }
-    let compile_condition = |condition, prefix: &str| {
-        Matcher::compile(condition).map_err(|bad| {
-            err(
-                &bad.pattern,
-                &format!("{prefix}.{}", bad.field),
-                &format!("invalid regex: {}", bad.error),
-            )
-        })
-    };
-    let matcher = compile_condition(&doc.when, "when")?;
-    let mut fix_matchers = Vec::new();
-    for fix in &doc.fixes {
-        if !FIX_IDS.contains(&fix.id.as_str()) {
-            return Err(err(
-                &format!("\"{}\"", fix.id),
-                "fix.id",
-                &format!(
-                    "unknown fix id `{}` (known: {})",
-                    fix.id,
-                    FIX_IDS.join(", ")
-                ),
-            ));
-        }
-        fix_matchers.push(compile_condition(&fix.when, "fix.when")?);
-    }
-    if doc.status == RuleStatus::Active && !doc.examples.iter().any(|e| e.matches) {
-        return Err(err(
-            "[[example]]",
-            "example",
-            "an active rule needs at least one `[[example]]` with `match = true`",
-        ));
-    }
-    Ok(Rule {
-        doc,
-        file: file.name.clone(),
-        matcher,
-        fix_matchers,
-    })
-}
-
-fn known_placeholders() -> String {
-    template::PLACEHOLDERS
-        .iter()
-        .map(|(name, _)| format!("{{{name}}}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The evidence an example describes.
-pub fn example_evidence(example: &Example) -> Evidence {
-    let environment = Environment {
-        source: EnvSource::InferredFromText,
-        os: OsFacts {
-            nixos: example.nixos,
-            platform: example.platform,
-            ..OsFacts::default()
-        },
-        python: PythonFacts {
-            executable: example.executable.clone(),
-            version: example.version.clone(),
-            kind: example.python_kind,
-            venv: example.venv.clone(),
-            loader: None,
-            loader_flavor: example.loader_flavor,
-            base_prefix: None,
-            nix_attribute: None,
-            nix_app: example.nix_app.clone(),
-            venv_tool: example.venv_tool.clone(),
-            ..PythonFacts::default()
-        },
-        nix_ld: NixLdFacts {
-            fhs_loader: example.fhs_loader.kind(),
-            shim: example
-                .fhs_loader
-                .kind()
-                .map(|k| k == crate::evidence::FhsLoaderKind::NixLd),
-            ..NixLdFacts::default()
-        },
-        ld_library_path: example.ld_library_path.clone(),
-        in_nix_shell: None,
-        store_dir: None,
-        shell: example
-            .shell_tool
-            .clone()
-            .map(|tool| crate::evidence::ShellFacts {
-                tool,
-                file: example.shell_file.clone(),
-            }),
-        kernel: example
-            .kernel
-            .clone()
-            .map(|name| crate::evidence::KernelFacts {
-                spec: format!("/home/u/.local/share/jupyter/kernels/{name}/kernel.json"),
-                name,
-                argv0: example.executable.clone().unwrap_or_default(),
-                module_found_in: example.kernel_module_python.clone(),
-                module_found_in_has_ipykernel: example.kernel_ipykernel,
-                user_overrides: example.kernel_user_overrides.unwrap_or(true),
-                ..crate::evidence::KernelFacts::default()
-            }),
-    };
-    let failure = example.message.as_ref().map(|message| Failure {
-        chain: vec![ChainLink {
-            exc_type: "ImportError".into(),
-            message: message.clone(),
-            frames: Vec::new(),
-        }],
-        misleading: Vec::new(),
-        original_text: None,
-    });
-    let findings = example
-        .findings
-        .iter()
-        .map(|f| Finding {
-            library: f.library.clone(),
-            required_by: f.required_by.clone(),
-            provider: f.provider.clone(),
-            newest_available: f.newest_available.clone(),
-            provider_via: f.provider_via.clone(),
-            timeout_seconds: f.timeout_seconds,
-            stuck_at: f.stuck_at.clone(),
-            latent: f.latent,
-            ..Finding::new(f.kind, FindingSource::Text, "example")
-        })
-        .collect();
-    Evidence {
-        environment,
-        failure,
-        findings,
-        module: example.module.clone(),
-        package: example.module.clone(),
     }
 }
 

@@ -115,6 +115,10 @@ pub struct Condition {
     /// Whether the machine runs NixOS; an unknown OS matches neither value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nixos: Option<bool>,
+    /// Whether Nix is involved: python comes from the Nix store or the machine runs NixOS
+    /// (`false`: neither is known to be so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nix: Option<bool>,
     /// What `/lib64/ld-linux-x86-64.so.2` is (nix-ld, stub-ld, glibc, absent, other, unknown).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fhs_loader: Vec<FhsLoaderState>,

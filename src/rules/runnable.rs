@@ -6,15 +6,8 @@
 use std::path::Path;
 
 use super::model::SnippetLang;
-
-/// What this machine has, as far as a fix is concerned.
-pub trait Machine {
-    /// `name` is an executable on PATH (or an existing executable, when it is a path).
-    fn has_command(&self, name: &str) -> bool;
-    fn path_exists(&self, path: &Path) -> bool;
-    /// Whether a GC root holds this store entry (`None`: cannot tell here).
-    fn is_rooted(&self, entry: &Path) -> Option<bool>;
-}
+// The machine's facts are `env`'s; named here too for the callers that check snippets.
+pub use crate::env::machine::Machine;
 
 /// What a snippet needs that is not here.
 #[derive(Debug, Default, PartialEq, Eq)]

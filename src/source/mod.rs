@@ -15,5 +15,6 @@ pub mod text;
 pub mod text_env;
 pub mod text_evidence;
 pub mod text_package;
+pub mod text_paths;
 pub mod traceback;
 pub mod walk;

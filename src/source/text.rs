@@ -101,8 +101,13 @@ pub fn analyse_with(text: &str, tables: &Tables, store_dir: &str) -> TextEvidenc
 
 /// Evidence from a chain already in hand (the probe's structured record of an import):
 /// the wrappers seen through and the findings in its messages. Root first.
+/// With the built-in tables; see [`analyse_chain_with`].
 pub fn analyse_chain(chain: Vec<ChainLink>) -> Result<(Failure, Vec<Finding>)> {
-    let tables = Tables::builtin()?;
+    Ok(analyse_chain_with(chain, Tables::builtin()?))
+}
+
+/// [`analyse_chain`] with these tables (a database's, extended by `--rules`).
+pub fn analyse_chain_with(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, Vec<Finding>) {
     let lines: Vec<String> = chain
         .iter()
         .flat_map(|link| {
@@ -125,7 +130,7 @@ pub fn analyse_chain(chain: Vec<ChainLink>) -> Result<(Failure, Vec<Finding>)> {
     for finding in extra {
         push_unique(&mut findings, finding);
     }
-    Ok((failure, findings))
+    (failure, findings)
 }
 
 /// The cleaned lines of one failure, bounded (the tail: the last link matters most).

@@ -38,6 +38,8 @@ pub fn nix_python_report() -> Report {
     env.os.nixos = Some(true);
     env.python.executable = Some("/home/u/p/.venv/bin/python".into());
     env.python.version = Some("3.12.11".into());
+    // As the evidence makers do: the attribute comes with the version.
+    env.python.nix_attribute = Some("python312".into());
     env.python.kind = PythonKind::NixStore;
     env.python.venv = Some("/home/u/p/.venv".into());
     env.python.loader = Some("/nix/store/cccc-glibc-2.42-47/lib/ld-linux-x86-64.so.2".into());

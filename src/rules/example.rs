@@ -1,0 +1,96 @@
+//! The evidence a rule file's `[[example]]` describes, for checking the rule against it.
+
+use super::model::Example;
+use crate::evidence::{
+    ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource, NixLdFacts,
+    OsFacts, PythonFacts,
+};
+
+/// The evidence an example describes.
+pub fn example_evidence(example: &Example) -> Evidence {
+    let environment = Environment {
+        source: EnvSource::InferredFromText,
+        os: OsFacts {
+            nixos: example.nixos,
+            platform: example.platform,
+            ..OsFacts::default()
+        },
+        python: PythonFacts {
+            executable: example.executable.clone(),
+            version: example.version.clone(),
+            kind: example.python_kind,
+            venv: example.venv.clone(),
+            loader: None,
+            loader_flavor: example.loader_flavor,
+            base_prefix: None,
+            nix_attribute: example
+                .version
+                .as_deref()
+                .and_then(crate::env::classify::nix_python_attribute),
+            nix_app: example.nix_app.clone(),
+            venv_tool: example.venv_tool.clone(),
+            ..PythonFacts::default()
+        },
+        nix_ld: NixLdFacts {
+            fhs_loader: example.fhs_loader.kind(),
+            shim: example
+                .fhs_loader
+                .kind()
+                .map(|k| k == crate::evidence::FhsLoaderKind::NixLd),
+            ..NixLdFacts::default()
+        },
+        ld_library_path: example.ld_library_path.clone(),
+        in_nix_shell: None,
+        store_dir: None,
+        shell: example
+            .shell_tool
+            .clone()
+            .map(|tool| crate::evidence::ShellFacts {
+                tool,
+                file: example.shell_file.clone(),
+            }),
+        kernel: example
+            .kernel
+            .clone()
+            .map(|name| crate::evidence::KernelFacts {
+                spec: format!("/home/u/.local/share/jupyter/kernels/{name}/kernel.json"),
+                name,
+                argv0: example.executable.clone().unwrap_or_default(),
+                module_found_in: example.kernel_module_python.clone(),
+                module_found_in_has_ipykernel: example.kernel_ipykernel,
+                user_overrides: example.kernel_user_overrides.unwrap_or(true),
+                ..crate::evidence::KernelFacts::default()
+            }),
+    };
+    let failure = example.message.as_ref().map(|message| Failure {
+        chain: vec![ChainLink {
+            exc_type: "ImportError".into(),
+            message: message.clone(),
+            frames: Vec::new(),
+        }],
+        misleading: Vec::new(),
+        original_text: None,
+    });
+    let findings = example
+        .findings
+        .iter()
+        .map(|f| Finding {
+            library: f.library.clone(),
+            required_by: f.required_by.clone(),
+            provider: f.provider.clone(),
+            newest_available: f.newest_available.clone(),
+            provider_via: f.provider_via.clone(),
+            timeout_seconds: f.timeout_seconds,
+            stuck_at: f.stuck_at.clone(),
+            latent: f.latent,
+            ..Finding::new(f.kind, FindingSource::Text, "example")
+        })
+        .collect();
+    Evidence {
+        environment,
+        failure,
+        findings,
+        module: example.module.clone(),
+        package: example.module.clone(),
+    }
+}
