@@ -15,6 +15,7 @@ use super::fix::FixedVenv;
 use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
 use super::store_pick;
 use crate::cli::CheckArgs;
+use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
@@ -26,6 +27,7 @@ use crate::outcome::{Command, Report};
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, read_bounded};
+use crate::source::loader_findings;
 use crate::source::package::{self, PackageFiles};
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 use crate::source::text;
@@ -71,8 +73,9 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
 
     // The loader context is derived while the import runs: both take about as long.
+    let loaders = Loaders::from_request(request);
     let (context, runs) = std::thread::scope(|scope| {
-        let context = scope.spawn(|| LoaderContext::for_interpreter(&interpreter.real, request));
+        let context = scope.spawn(|| loaders.for_interpreter(&interpreter.real));
         let runs = run_probes(args, &interpreter, &options);
         (context.join(), runs)
     });
@@ -100,7 +103,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         &request.store_dir(),
     );
     let context = match context {
-        Ok(Ok(ctx)) => Some(through_nix_ld(ctx, &environment, request)),
+        Ok(Ok(ctx)) => Some(through_nix_ld(ctx, &environment, &loaders)),
         _ => None,
     };
     let sys_path = facts_run
@@ -222,14 +225,14 @@ fn run_probes(
 fn through_nix_ld(
     ctx: LoaderContext,
     environment: &Environment,
-    request: &Request,
+    loaders: &Loaders,
 ) -> LoaderContext {
     let fhs = environment.nix_ld.fhs_loader == Some(FhsLoaderKind::NixLd)
         && ctx.interpreter.as_deref() == Some(Path::new(loader::context::HOST_LOADER));
     if !fhs {
         return ctx;
     }
-    ctx.with_nix_ld_from(request)
+    loaders.through_nix_ld(ctx)
 }
 
 /// The interpreter never ran the probe: that is the diagnosis, not the module.
@@ -257,7 +260,7 @@ fn cannot_start_report(
                 ),
                 interpreter,
                 fhs,
-                &loader::context::nix_ld_loader(request),
+                &request.nix_ld_loader(),
             )),
             ProbeOutcome::Ran(_) => None,
         })
@@ -374,7 +377,7 @@ impl Checked {
                 self.preloaded.extend_from_slice(&observed);
                 let objects = resolve_all(ctx.clone().with_preloaded(observed), &elf_files);
                 self.broken_files.extend(files_with_missing(&objects));
-                loader::findings(&objects)
+                loader_findings::findings(&objects)
             }
             None => {
                 self.notes.push(
