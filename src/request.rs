@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::env::loader_facts::Loaders;
 use crate::loader::Settings;
 
 #[derive(Debug, Clone, Default)]
@@ -86,17 +85,6 @@ impl Settings {
             nix_ld_library_path: Settings::nix_ld_library_path_or_default(
                 request.nonempty_var("NIX_LD_LIBRARY_PATH"),
             ),
-        }
-    }
-}
-
-impl Loaders {
-    /// Loader contexts for this request's environment, remembering loaders' answers in
-    /// [`Request::cache_dir`].
-    pub fn from_request(request: &Request) -> Loaders {
-        Loaders {
-            settings: Settings::from_request(request),
-            cache_dir: request.cache_dir(),
         }
     }
 }
