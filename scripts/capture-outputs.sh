@@ -24,6 +24,9 @@ run() {
         sed -i -E 's/"[a-z_]*(_ms|_seconds)": [0-9.e-]+/"T": 0/g; s/[0-9.]+ (ms|s)\b/N \1/g;
                    s/pydoctor-probe-[A-Za-z0-9]+/pydoctor-probe-X/g; s/"pydoctor_version": "[^"]*"/"pydoctor_version": "V"/' \
             "$dest.$format" "$dest.$format.err"
+        # Where in the probe script the import ran is the script's business, not the user's.
+        sed -i -E 's/(pydoctor_probe\.py\\?"?, line )[0-9]+/\1N/g;
+                   /pydoctor_probe\.py",$/{n;s/"line": [0-9]+/"line": N/}' "$dest.$format"
     done
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every fuzz target for SECONDS each (default 60), seeded with real files:
-#   elf_resolve  small .so files from the cached numpy wheel, system libraries, gcc-built libs
+#   elf_resolve  small .so files from the cached numpy wheel, system libraries, gcc-built libs,
+#                tests/regressions/elf_resolve/
 #   ld_cache     this machine's /etc/ld.so.cache
 #   paste        fixtures/text/** (real error text and its paste variants)
 #   rule_file    rules/**.toml (one selector byte in front picks what the file pretends to be)
@@ -60,6 +61,9 @@ PY
         -Wl,--no-as-needed "$tmp/libb.so.1" -Wl,-rpath,'$ORIGIN:$LIB/$PLATFORM' -Wl,--enable-new-dtags
     gcc -shared -fPIC -z execstack -o "$out/gcc-execstack.so" "$tmp/f.c" 2>/dev/null || true
     rm -rf "$tmp"
+    # The hand-made hostile files (offsets that wrap, from tests/elf_offsets.rs): mutants
+    # of them explore the checks next to the ones that once overflowed.
+    cp "$root"/tests/regressions/elf_resolve/* "$out/"
 }
 
 seed() {

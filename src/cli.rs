@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `--format`'s values are the printer's own.
+pub use crate::report::Format;
+
 /// Doctor for Python import failures caused by native code.
 ///
 /// Finds the real cause of an `ImportError` from an extension module (a missing libstdc++.so.6,
@@ -38,14 +41,6 @@ pub struct GlobalArgs {
     /// Print the verdict line only (human format); the exit code is the same.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    /// GitHub Actions annotations (`::error file=…::`); `scan` and `check` only.
-    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +96,10 @@ pub struct PythonArg {
     /// The interpreter to diagnose (default: $VIRTUAL_ENV, ./.venv, python3 on PATH).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// The python of this Jupyter kernel (its kernelspec's argv[0]), with the variables the
+    /// kernelspec sets; NAME as `jupyter kernelspec list` shows it.
+    #[arg(long, value_name = "NAME", conflicts_with = "python")]
+    pub kernel: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod identity;
+pub use identity::{FindingKey, FindingSet, merge_text_and_loader};
+
 /// What went wrong, in the fixed vocabulary of docs/json.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -164,6 +167,12 @@ pub struct Finding {
     /// For missing libraries: every directory the loader would try, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tried: Vec<String>,
+    /// For an import that timed out: the time limit the import outlived, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    /// For an import that timed out: where the import was when time ran out (`line 3 of /x/m.py`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stuck_at: Option<String>,
     /// One human line: what the evidence says.
     pub detail: String,
     /// True for advisory findings that do not make the import fail today
@@ -183,6 +192,8 @@ impl Finding {
             newest_available: None,
             provider_via: None,
             tried: Vec::new(),
+            timeout_seconds: None,
+            stuck_at: None,
             detail: detail.into(),
             latent: false,
         }
@@ -351,6 +362,36 @@ pub struct Environment {
     /// The tool that set up this shell (devenv, direnv, nix-shell), where it can be told.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shell: Option<ShellFacts>,
+    /// The Jupyter kernel whose python was checked (`check --kernel NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<KernelFacts>,
+}
+
+/// A Jupyter kernel as its kernelspec defines it, and where else the module is installed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelFacts {
+    /// The kernel's name (`python3`, `ml`).
+    pub name: String,
+    /// Its `kernel.json`.
+    pub spec: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `argv[0]` of the kernelspec, as written.
+    pub argv0: String,
+    /// The variables the kernelspec's `env` sets for the kernel (names only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    /// Another python of this shell (the venv, `python3` on PATH) that has the module the
+    /// kernel's python lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_found_in: Option<String>,
+    /// Whether that python has ipykernel (needed to register it as a kernel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_found_in_has_ipykernel: Option<bool>,
+    /// A kernelspec of this name installed with `--user` would replace this one (false when
+    /// the kernel comes from `JUPYTER_PATH`, which Jupyter searches first).
+    #[serde(default)]
+    pub user_overrides: bool,
 }
 
 /// What set up the shell pydoctor runs in: the tool, and the file that configures it.

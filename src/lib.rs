@@ -3,6 +3,7 @@
 //! Data flows one way: `source` (the import run, pasted text, files) → `evidence` →
 //! `rules` → `report`. Only `report` prints; everything else returns data.
 
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod elf;
@@ -10,6 +11,7 @@ pub mod env;
 pub mod error;
 pub mod evidence;
 pub mod fix;
+pub mod fsio;
 pub mod loader;
 pub mod outcome;
 pub mod process;

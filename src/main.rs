@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use pydoctor::cli::{Cli, CommandArgs, Format};
+use pydoctor::cli::{Cli, CommandArgs};
 use pydoctor::outcome::Command;
-use pydoctor::report::{self, Style};
+use pydoctor::report::{self, Format};
 use pydoctor::request::Request;
 
 #[global_allocator]
@@ -37,6 +37,8 @@ fn write_stdout(bytes: &[u8]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // Before any child starts: a daemon an import leaves behind is re-parented to us, to reap.
+    pydoctor::process::become_subreaper();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -75,10 +77,7 @@ fn main() -> ExitCode {
     }
 
     let request = Request::from_process(cli.global.rules_dirs.clone());
-    let style = Style {
-        verbose: cli.global.verbose,
-        ..Style::resolve(cli.global.color, &request)
-    };
+    let output = pydoctor::commands::output::options(&cli.global, &request);
     // Rust's stdout is line-buffered: a 400-file tree would cost a write(2) per line.
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     match pydoctor::commands::run(&cli.command, &request) {
@@ -87,11 +86,7 @@ fn main() -> ExitCode {
                 eprintln!("pydoctor: error: {error}");
             }
             let code = report.exit_code() as u8;
-            let rendered = if cli.global.quiet && cli.global.format == Format::Human {
-                verdict_line(&report, &style, &mut out)
-            } else {
-                report::render(&report, cli.global.format, &style, &mut out)
-            };
+            let rendered = report::write(&report, &output, &mut out);
             match rendered.and_then(|()| out.flush()) {
                 // Written and flushed: exit without freeing the report, whose thousands of
                 // tree nodes a many-file `ldd` or `scan` spent a millisecond dropping.
@@ -101,7 +96,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("pydoctor: error: {e}");
-            if cli.global.format == Format::Json {
+            if output.format == Format::Json {
                 let _ =
                     report::json::render_error(command_of(&cli.command), &e.to_string(), &mut out)
                         .and_then(|()| out.flush());
@@ -109,19 +104,6 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
-}
-
-/// `--quiet`: the first line of the human report, the verdict.
-fn verdict_line(
-    report: &pydoctor::outcome::Report,
-    style: &Style,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let mut whole = Vec::new();
-    report::render(report, Format::Human, style, &mut whole)?;
-    let first = whole.split(|&b| b == b'\n').next().unwrap_or_default();
-    out.write_all(first)?;
-    out.write_all(b"\n")
 }
 
 /// A closed pipe (`pydoctor … | head`) is not an error.

@@ -1,12 +1,12 @@
-//! The result of one command run: what every renderer (human, JSON, GitHub) receives.
+//! The vocabulary of a result: the command, its status, the diagnoses and their fixes. The
+//! rules make diagnoses of these; `report::Report` gathers them with each command's own data.
 //!
-//! This module owns the JSON contract's top-level shape (docs/json.md, schema version 1) and the
-//! mapping from an outcome to the documented exit code. It holds data only; `report/` prints it.
+//! This module owns the JSON contract's schema version and the mapping from a status to the
+//! documented exit code. It holds data only; `report/` prints it.
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{CauseKind, Environment, Failure, Finding};
-use crate::loader::report::ResolvedObject;
+use crate::evidence::CauseKind;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -120,72 +120,4 @@ pub struct Diagnosis {
     /// it does not make the command fail.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub advisory: bool,
-}
-
-/// One command's result. Renderers get this and nothing else.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Report {
-    pub schema_version: u32,
-    pub pydoctor_version: String,
-    pub command: Command,
-    pub status: Status,
-    pub environment: Environment,
-    pub failure: Option<Failure>,
-    pub findings: Vec<Finding>,
-    pub diagnoses: Vec<Diagnosis>,
-    /// `ldd` and `scan` only: the resolution itself, one entry per ELF file examined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub objects: Option<Vec<ResolvedObject>>,
-    /// Command-specific extras (the rule list for `rules`, the module for `check` …).
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-    /// `fix` only: what was changed, how it was proven, where the manifest is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fix: Option<crate::fix::FixOutcome>,
-    /// Inputs given that could not be used at all (a file that cannot be read, or is no ELF
-    /// file, beside others that could): said on stderr, and the exit code is 2.
-    #[serde(skip)]
-    pub input_errors: Vec<String>,
-}
-
-impl Report {
-    pub fn new(command: Command, environment: Environment) -> Report {
-        Report {
-            schema_version: SCHEMA_VERSION,
-            pydoctor_version: crate::version::long().to_string(),
-            command,
-            status: Status::Ok,
-            environment,
-            failure: None,
-            findings: Vec::new(),
-            diagnoses: Vec::new(),
-            objects: None,
-            extra: serde_json::Map::new(),
-            fix: None,
-            input_errors: Vec::new(),
-        }
-    }
-
-    /// The documented exit code: the status's, or 2 when an input could not be used.
-    pub fn exit_code(&self) -> i32 {
-        if self.input_errors.is_empty() {
-            self.status.exit_code()
-        } else {
-            2
-        }
-    }
-
-    /// Status from what was found: a diagnosis means problems; a failure or a non-latent
-    /// finding that no rule explained means undiagnosed.
-    pub fn settle_status(&mut self) {
-        let saw_failure = self.failure.as_ref().is_some_and(|f| !f.chain.is_empty())
-            || self.findings.iter().any(|f| !f.latent);
-        self.status = if self.diagnoses.iter().any(|d| !d.advisory) {
-            Status::Problems
-        } else if saw_failure {
-            Status::Undiagnosed
-        } else {
-            Status::Ok
-        };
-    }
 }

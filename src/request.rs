@@ -52,6 +52,28 @@ impl Request {
         PathBuf::from(self.nonempty_var("NIX_STORE_DIR").unwrap_or("/nix/store"))
     }
 
+    /// What the env layer needs of the shell, typed once (see `env::Settings`).
+    pub fn env_settings(&self) -> crate::env::Settings {
+        let owned = |name: &str| self.nonempty_var(name).map(str::to_string);
+        crate::env::Settings {
+            cwd: self.cwd.clone(),
+            path: self.var("PATH").map(str::to_string),
+            virtual_env: owned("VIRTUAL_ENV"),
+            store_dir: self.store_dir(),
+            ld_library_path: self.ld_library_path(),
+            nix_ld: owned("NIX_LD"),
+            nix_ld_library_path: owned("NIX_LD_LIBRARY_PATH"),
+            in_nix_shell: owned("IN_NIX_SHELL"),
+            devenv_root: owned("DEVENV_ROOT"),
+            direnv_file: owned("DIRENV_FILE"),
+            direnv_dir: owned("DIRENV_DIR"),
+            jupyter_path: owned("JUPYTER_PATH"),
+            jupyter_data_dir: owned("JUPYTER_DATA_DIR"),
+            xdg_data_home: owned("XDG_DATA_HOME"),
+            home: owned("HOME"),
+        }
+    }
+
     /// `LD_LIBRARY_PATH` as ld.so splits it (on ':' and ';'; empty elements kept: they mean
     /// the current directory). None when unset.
     pub fn ld_library_path(&self) -> Option<Vec<String>> {

@@ -358,11 +358,27 @@ fn a_hanging_import_ends_in_bounded_time_with_a_whole_document() {
     let took = started.elapsed();
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert!(took >= Duration::from_secs(2), "took {took:?}");
-    // A hang is a failure seen that no rule explains.
-    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    // A hang is diagnosed as one, with where it was and the limit it outlived.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let doc = run.json();
-    assert_eq!(doc["status"], "undiagnosed");
+    assert_eq!(doc["status"], "problems");
     assert_eq!(doc["extra"]["modules"][0]["timed_out"], true);
+    let hang = diagnosis(&doc, "unknown").expect("a diagnosis of the hang (PD541)");
+    assert_eq!(hang["rule"], "PD541");
+    assert!(
+        hang["explanation"].as_str().unwrap().contains(&format!(
+            "it was at line 3 of {}.",
+            fx.site.join("pdhang.py").display()
+        )),
+        "{doc:#}"
+    );
+    assert!(
+        hang["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("`pydoctor check pdhang --timeout 120`"),
+        "{doc:#}"
+    );
     assert!(
         doc["extra"]["note"]
             .as_str()

@@ -15,7 +15,11 @@ use pydoctor::source::probe::{self, ProbeOptions, ProbeOutcome};
 fn options(cwd: &Path) -> ProbeOptions {
     let mut request = Request::from_process(vec![]);
     request.cwd = cwd.to_path_buf();
-    ProbeOptions::from_request(&request, Duration::from_secs(30))
+    ProbeOptions::new(
+        request.vars.clone(),
+        request.cwd.clone(),
+        Duration::from_secs(30),
+    )
 }
 
 fn run(cmd: &mut Command) -> bool {
@@ -24,7 +28,7 @@ fn run(cmd: &mut Command) -> bool {
 
 fn cannot_start(exe: &Path, cwd: &Path) -> (Interpreter, probe::StartFailure) {
     let interp = Interpreter::at(exe.to_path_buf(), HowFound::Flag);
-    match probe::run_facts(&interp, &options(cwd)).unwrap() {
+    match probe::run_facts(&interp.path, &options(cwd)).unwrap() {
         ProbeOutcome::CannotStart(f) => (interp, f),
         other => panic!("expected CannotStart, got {other:?}"),
     }
@@ -147,7 +151,7 @@ fn a_nix_binary_wrapper_is_seen_through() {
     let interp = Interpreter::at(wrapper.clone(), HowFound::Flag);
     assert_eq!(interp.real, host.executable.canonicalize().unwrap());
     assert_eq!(interp.wrapper, Some(wrapper.canonicalize().unwrap()));
-    match probe::run_facts(&interp, &options(t.path())).unwrap() {
+    match probe::run_facts(&interp.path, &options(t.path())).unwrap() {
         ProbeOutcome::Ran(r) => {
             let exe = r.facts.unwrap().proc_exe.unwrap();
             assert_eq!(PathBuf::from(exe), interp.real);

@@ -84,7 +84,7 @@ fn ld_cache_regressions() {
 fn paste_regressions() {
     replay("paste", Duration::from_secs(10), |data| {
         let input = read_bounded(data, 1 << 20).unwrap();
-        let text = analyse(&input.text, &Request::default()).unwrap();
+        let text = analyse(&input.text, std::path::Path::new("/nix/store")).unwrap();
         let json = serde_json::to_string(&text.failures).unwrap();
         serde_json::from_str::<serde_json::Value>(&json).unwrap();
     });

@@ -18,7 +18,7 @@ use pydoctor::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 
 fn host_python() -> Option<Interpreter> {
     let request = Request::from_process(vec![]);
-    let found = pydoctor::env::interpreter::search_path("python3", &request)?;
+    let found = request.env_settings().search_path("python3")?;
     // Through a pyenv shim this is a shell script; the probe runs it as the user would.
     Some(Interpreter::at(found, HowFound::Path))
 }
@@ -26,7 +26,7 @@ fn host_python() -> Option<Interpreter> {
 fn options(cwd: &Path, timeout: Duration) -> ProbeOptions {
     let mut request = Request::from_process(vec![]);
     request.cwd = cwd.to_path_buf();
-    ProbeOptions::from_request(&request, timeout)
+    ProbeOptions::new(request.vars.clone(), request.cwd.clone(), timeout)
 }
 
 fn ran(outcome: ProbeOutcome) -> ProbeResult {
@@ -52,8 +52,12 @@ macro_rules! python_or_skip {
 fn a_healthy_import_reports_ok_with_facts() {
     let py = python_or_skip!();
     let t = tempfile::tempdir().unwrap();
-    let r =
-        ran(probe::run_import(&py, "json", &options(t.path(), Duration::from_secs(60))).unwrap());
+    let r = ran(probe::run_import(
+        &py.path,
+        "json",
+        &options(t.path(), Duration::from_secs(60)),
+    )
+    .unwrap());
     assert!(r.ok && r.completed, "{r:?}");
     assert!(r.chain.is_empty());
     let facts = r.facts.expect("facts");
@@ -81,7 +85,7 @@ fn a_module_that_is_not_installed_gives_module_not_found() {
     let py = python_or_skip!();
     let t = tempfile::tempdir().unwrap();
     let r = ran(probe::run_import(
-        &py,
+        &py.path,
         "pydoctor_surely_not_installed.sub",
         &options(t.path(), Duration::from_secs(60)),
     )
@@ -149,7 +153,9 @@ fn a_c_extension_needing_a_missing_library_fails_with_the_loader_message() {
         skip::skip("gcc could not build the extension (Python.h missing?)");
         return;
     }
-    let r = ran(probe::run_import(&py, "pdext", &options(&mods, Duration::from_secs(60))).unwrap());
+    let r = ran(
+        probe::run_import(&py.path, "pdext", &options(&mods, Duration::from_secs(60))).unwrap(),
+    );
     assert!(!r.ok && r.completed);
     let root = &r.chain[0];
     assert_eq!(root.exc_type, "ImportError");
@@ -203,8 +209,12 @@ fn a_hanging_import_is_killed_with_its_grandchildren() {
     )
     .unwrap();
     let started = std::time::Instant::now();
-    let r =
-        ran(probe::run_import(&py, "pdhang", &options(t.path(), Duration::from_secs(3))).unwrap());
+    let r = ran(probe::run_import(
+        &py.path,
+        "pdhang",
+        &options(t.path(), Duration::from_secs(3)),
+    )
+    .unwrap());
     assert!(r.timed_out && !r.ok && !r.completed, "{r:?}");
     assert!(started.elapsed() < Duration::from_secs(20));
     let text = std::fs::read_to_string(&pids).expect("the module ran and wrote its pids");
@@ -226,8 +236,12 @@ fn fifty_megabytes_on_stdout_are_bounded_and_the_probe_finishes() {
         "import sys\nfor _ in range(50):\n    sys.stdout.write('x' * 1_000_000)\nsys.stdout.flush()\n",
     )
     .unwrap();
-    let r =
-        ran(probe::run_import(&py, "pdloud", &options(t.path(), Duration::from_secs(60))).unwrap());
+    let r = ran(probe::run_import(
+        &py.path,
+        "pdloud",
+        &options(t.path(), Duration::from_secs(60)),
+    )
+    .unwrap());
     assert!(r.ok && r.completed, "{:?}", r.stderr);
     assert_eq!(r.stdout.total_bytes, 50_000_000);
     assert!(r.stdout.truncated);
@@ -253,7 +267,7 @@ fn invalid_module_names_are_refused_before_anything_runs() {
         "../x",
         long.as_str(),
     ] {
-        let got = probe::run_import(&py, bad, &options(t.path(), Duration::from_secs(5)));
+        let got = probe::run_import(&py.path, bad, &options(t.path(), Duration::from_secs(5)));
         assert!(
             matches!(got, Err(Error::Usage(_))),
             "{bad:?} was not refused"
@@ -282,7 +296,13 @@ fn an_interpreter_whose_loader_is_missing_cannot_start() {
         return;
     }
     let py = Interpreter::at(exe, HowFound::Flag);
-    match probe::run_import(&py, "json", &options(t.path(), Duration::from_secs(10))).unwrap() {
+    match probe::run_import(
+        &py.path,
+        "json",
+        &options(t.path(), Duration::from_secs(10)),
+    )
+    .unwrap()
+    {
         ProbeOutcome::CannotStart(f) => {
             assert!(f.exec_error.is_some(), "{f:?}");
             let finding = pydoctor::env::interpreter::cannot_start_finding(
@@ -309,7 +329,13 @@ fn a_python_that_exits_before_the_probe_cannot_start() {
     std::fs::write(&fake, "#!/bin/sh\necho 'error while loading shared libraries: libpython3.11.so.1.0' >&2\nexit 127\n").unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let py = Interpreter::at(fake, HowFound::Flag);
-    match probe::run_import(&py, "json", &options(t.path(), Duration::from_secs(10))).unwrap() {
+    match probe::run_import(
+        &py.path,
+        "json",
+        &options(t.path(), Duration::from_secs(10)),
+    )
+    .unwrap()
+    {
         ProbeOutcome::CannotStart(f) => {
             assert_eq!(f.exit_status, Some(127));
             assert!(f.stderr.text.contains("libpython3.11.so.1.0"));

@@ -16,14 +16,18 @@ fn import_numpy(python: &std::path::Path, ld_library_path: Option<String>) -> Pr
     let mut request = Request::from_process(vec![]);
     request.cwd = t.path().to_path_buf();
     request.vars.remove("LD_LIBRARY_PATH");
-    let mut options = ProbeOptions::from_request(&request, Duration::from_secs(120));
+    let mut options = ProbeOptions::new(
+        request.vars.clone(),
+        request.cwd.clone(),
+        Duration::from_secs(120),
+    );
     if let Some(value) = ld_library_path {
         options
             .env_overrides
             .push(("LD_LIBRARY_PATH".into(), value));
     }
     let interp = Interpreter::at(python.to_path_buf(), HowFound::Flag);
-    match probe::run_import(&interp, "numpy", &options).unwrap() {
+    match probe::run_import(&interp.path, "numpy", &options).unwrap() {
         ProbeOutcome::Ran(r) => *r,
         other => panic!("{other:?}"),
     }

@@ -8,8 +8,8 @@ use pydoctor::cli::Format;
 use pydoctor::fix::manifest::{FileChange, Library};
 use pydoctor::fix::pin::Pin;
 use pydoctor::fix::{FixAction, FixOutcome, ModuleImport, declarative};
-use pydoctor::outcome::{Command, Report, Status};
-use pydoctor::report::{self, Style};
+use pydoctor::outcome::{Command, Status};
+use pydoctor::report::{self, Report, Style};
 use report_fixture::nix_python_report;
 
 const SITE: &str = "/home/u/proj/.venv/lib/python3.12/site-packages";

@@ -6,8 +6,8 @@ mod report_fixture;
 
 use pydoctor::cli::Format;
 use pydoctor::evidence::{ChainLink, Failure};
-use pydoctor::outcome::{Command, Report};
-use pydoctor::report::{self, Style};
+use pydoctor::outcome::Command;
+use pydoctor::report::{self, Report, Style};
 use report_fixture::nix_python_report;
 
 fn rendered(report: &Report, format: Format, style: Style) -> String {

@@ -73,6 +73,85 @@ fn rules_dir_adds_rules() {
         .stdout(predicate::str::contains("local-rule"));
 }
 
+const FROB_PATTERN: &str = r#"
+[[pattern]]
+id = "frobloader-cannot-find"
+kind = "missing-shared-library"
+regex = 'frobloader: cannot find (?P<library>lib[\w+-]+\.so[\w.]*)'
+detail = "{library} is not found by frobloader"
+examples = ["frobloader: cannot find libfrob.so.1"]
+"#;
+
+const FROB_PASTE: &str = "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\nImportError: frobloader: cannot find libfrob.so.1\n";
+
+#[test]
+fn a_rules_dir_text_table_teaches_explain_a_new_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(dir.path().join("tables/loader-messages.toml"), FROB_PATTERN).unwrap();
+    let paste = dir.path().join("paste.txt");
+    std::fs::write(&paste, FROB_PASTE).unwrap();
+    // Without the table the message is nobody's: undiagnosed.
+    pydoctor().arg("explain").arg(&paste).assert().code(3);
+    pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("explain")
+        .arg(&paste)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "libfrob.so.1 cannot be found by the loader",
+        ));
+}
+
+#[test]
+fn a_rules_dir_text_table_with_a_bad_regex_is_a_load_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    let bad = FROB_PATTERN.replace("(?P<library>", "(?P<library");
+    std::fs::write(dir.path().join("tables/loader-messages.toml"), bad).unwrap();
+    pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("rules")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "loader-messages.toml:5: field `regex`",
+        ));
+}
+
+#[test]
+fn a_misspelt_table_name_in_a_rules_dir_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(dir.path().join("tables/loader_messages.toml"), FROB_PATTERN).unwrap();
+    pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("rules")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown table `loader_messages.toml`",
+        ));
+}
+
+#[test]
+fn a_rules_dir_cannot_change_the_built_in_cause_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(dir.path().join("tables/causes.toml"), "").unwrap();
+    pydoctor()
+        .arg("--rules")
+        .arg(dir.path())
+        .arg("rules")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the cause tables are built in"));
+}
+
 /// Write `text` as a rule file and expect exit 2 with `file:line: … field …`.
 fn assert_malformed(text: &str, line: usize, field: &str) {
     let dir = tempfile::tempdir().unwrap();

@@ -9,21 +9,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use super::fix::FixedVenv;
 use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
 use super::store_pick;
+use crate::catalog::causes::CauseTables;
 use crate::cli::CheckArgs;
 use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{
-    CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
+    self, CauseKind, Environment, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
 };
 use crate::loader::{self, LoaderContext};
-use crate::outcome::{Command, Report};
+use crate::outcome::Command;
+use crate::report::Report;
+use crate::report::payload::ModuleSummary;
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, read_bounded};
@@ -31,8 +32,6 @@ use crate::source::loader_findings;
 use crate::source::package::{self, PackageFiles};
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 use crate::source::text;
-
-const SIGILL: i32 = 4;
 
 pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
     if args.modules.iter().any(|m| m == "-") {
@@ -69,8 +68,14 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     }
     // A bad `--rules` file is a usage error before anything runs, and the rules load once.
     let database = Database::load(request)?;
-    let interpreter = interpreter::discover(args.python.python.as_deref(), request)?;
-    let options = ProbeOptions::from_request(request, Duration::from_secs(args.timeout.max(1)));
+    let target = super::target::choose(&args.python, request)?;
+    let request = &target.request;
+    let interpreter = target.interpreter.clone();
+    let options = ProbeOptions::new(
+        request.vars.clone(),
+        request.cwd.clone(),
+        Duration::from_secs(args.timeout.max(1)),
+    );
 
     // The loader context is derived while the import runs: both take about as long.
     let loaders = Loaders::from_request(request);
@@ -126,6 +131,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         args,
         options: &options,
     };
+    environment.kernel = target.kernel_facts(&checked.findings);
     let (mut report, store_choice) =
         checked.into_report(environment, context, &import, request, &database);
     if let Some(fixed) = fixed {
@@ -198,7 +204,7 @@ fn run_probes(
 ) -> Result<Vec<ModuleRun>> {
     if args.no_import {
         // One run for sys.path and versions; the modules' own code never runs.
-        let facts = probe::run_facts(interpreter, options)?;
+        let facts = probe::run_facts(&interpreter.path, options)?;
         return Ok(args
             .modules
             .iter()
@@ -211,7 +217,7 @@ fn run_probes(
     args.modules
         .iter()
         .map(|module| {
-            let outcome = probe::run_import(interpreter, module, options)?;
+            let outcome = probe::run_import(&interpreter.path, module, options)?;
             Ok(ModuleRun::Imported {
                 module: module.clone(),
                 outcome,
@@ -284,7 +290,7 @@ fn cannot_start_report(
         module: runs.first().map(|r| r.module().to_string()),
         package: runs.first().map(|r| top_level(r.module())),
     };
-    if let Ok(text) = text::analyse(&said, request) {
+    if let Ok(text) = text::analyse(&said, &request.store_dir()) {
         for finding in text.findings {
             if finding.kind == CauseKind::InterpreterCannotStart
                 || !evidence.findings.iter().any(|f| f.kind == finding.kind)
@@ -296,7 +302,7 @@ fn cannot_start_report(
     diagnose_into_report(
         evidence,
         database,
-        &FixContext::offline().on_machine(&LocalMachine::new(request)),
+        &FixContext::offline().on_machine(&LocalMachine::new(&request.env_settings())),
     )
 }
 
@@ -327,7 +333,7 @@ struct Checked {
     broken_files: Vec<PathBuf>,
     /// Objects mapped when a failing import stopped (the already-loaded set).
     preloaded: Vec<PathBuf>,
-    modules: Vec<Value>,
+    modules: Vec<ModuleSummary>,
     notes: Vec<String>,
     first_module: Option<String>,
     failing_modules: Vec<String>,
@@ -404,17 +410,7 @@ impl Checked {
         if failed.is_some() {
             elf_findings.extend(source_tree_shadowing(module, &request.cwd));
         }
-        // The ELF finding says more (who needs it, where the loader looked) than the text.
-        text_findings.retain(|t| {
-            !elf_findings
-                .iter()
-                .any(|e| e.kind == t.kind && e.library == t.library && !e.latent)
-        });
-        for finding in text_findings.into_iter().chain(elf_findings) {
-            if !self.findings.contains(&finding) {
-                self.findings.push(finding);
-            }
-        }
+        evidence::merge_text_and_loader(&mut self.findings, text_findings, elf_findings);
         self.modules.push(module_summary(
             run,
             files.as_ref(),
@@ -435,19 +431,19 @@ impl Checked {
         }
         // A hang or a crash is a failure seen, never "no problem found".
         if result.timed_out {
-            let said =
-                format!("importing {module} did not finish in time; the process group was killed");
-            findings.push(
-                Finding::new(CauseKind::Unknown, FindingSource::Probe, said.clone())
-                    .library(module),
-            );
-            self.notes.push(said);
-        } else if result.signal == Some(SIGILL) {
+            findings.push(probe::timeout_finding(module, result));
+            self.notes.push(format!(
+                "importing {module} did not finish in time; the process group was killed"
+            ));
+        } else if let Some(cause) = result.signal.and_then(|s| CauseTables::builtin().signal(s)) {
             findings.push(
                 Finding::new(
-                    CauseKind::IllegalInstruction,
+                    cause.kind,
                     FindingSource::Probe,
-                    format!("importing {module} killed the interpreter with SIGILL"),
+                    format!(
+                        "importing {module} killed the interpreter with {}",
+                        cause.name
+                    ),
                 )
                 .library(module),
             );
@@ -501,7 +497,7 @@ impl Checked {
                 options,
             }),
         };
-        let machine = LocalMachine::new(request);
+        let machine = LocalMachine::new(&request.env_settings());
         // Asking nix-store costs a process: only when there is a library to look for.
         let closure = machine
             .nix_store()
@@ -531,13 +527,10 @@ impl Checked {
                 .on_machine(&machine)
                 .with_store(&pick.candidates, note.as_deref()),
         );
-        report
-            .extra
-            .insert("modules".into(), Value::Array(self.modules));
+        let payload = report.extra.check_mut();
+        payload.modules = Some(self.modules);
         if !self.notes.is_empty() {
-            report
-                .extra
-                .insert("note".into(), Value::String(self.notes.join("; ")));
+            payload.note = Some(self.notes.join("; "));
         }
         (report, pick.chosen)
     }
@@ -561,7 +554,9 @@ fn source_tree_shadowing(module: &str, cwd: &Path) -> Option<Finding> {
     let top = module.split('.').next()?;
     let package = cwd.join(top);
     let is_checkout = package.join("__init__.py").is_file()
-        && ["pyproject.toml", "setup.py", "meson.build"]
+        && CauseTables::builtin()
+            .source_tree
+            .project_files
             .iter()
             .any(|f| cwd.join(f).is_file());
     is_checkout.then(|| {
@@ -584,19 +579,19 @@ fn module_summary(
     files: Option<&PackageFiles>,
     elf_count: usize,
     resolve_ms: f64,
-) -> Value {
+) -> ModuleSummary {
     let result = run.result();
-    json!({
-        "module": run.module(),
-        "imported": matches!(run, ModuleRun::Imported { .. }),
-        "ok": result.map(|r| r.ok),
-        "timed_out": result.map(|r| r.timed_out),
-        "import_seconds": result.and_then(|r| r.import_seconds),
-        "package": files.map(|f| f.root.display().to_string()),
-        "vendored": files.map(|f| f.vendored.iter().map(|v| v.display().to_string()).collect::<Vec<_>>()),
-        "elf_files": elf_count,
-        "resolve_ms": (resolve_ms * 10.0).round() / 10.0,
-    })
+    ModuleSummary {
+        module: run.module().to_string(),
+        imported: matches!(run, ModuleRun::Imported { .. }),
+        ok: result.map(|r| r.ok),
+        timed_out: result.map(|r| r.timed_out),
+        import_seconds: result.and_then(|r| r.import_seconds),
+        package: files.map(|f| f.root.display().to_string()),
+        vendored: files.map(|f| f.vendored.iter().map(|v| v.display().to_string()).collect()),
+        elf_files: elf_count,
+        resolve_ms: (resolve_ms * 10.0).round() / 10.0,
+    }
 }
 
 /// The top-level package of a module (`numpy.linalg` → `numpy`).

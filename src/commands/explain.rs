@@ -6,8 +6,6 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::resolution::{Verifier, files_with_missing, resolve_all};
 use super::store_pick;
 use crate::cli::ExplainArgs;
@@ -16,13 +14,15 @@ use crate::env::machine::LocalMachine;
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Failure, PythonKind};
 use crate::loader::LoaderContext;
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::{Command, Status};
+use crate::report::Report;
+use crate::report::payload::{ExplainPayload, InputFacts, Payload};
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, Input, read_bounded};
 use crate::source::loader_findings;
 use crate::source::package;
-use crate::source::text::{TextEvidence, analyse};
+use crate::source::text::{TextEvidence, analyse_with};
 
 pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
     let input = match &args.file {
@@ -39,21 +39,7 @@ pub fn run(args: &ExplainArgs, request: &Request) -> Result<Report> {
 /// Open without blocking in open(2) (a FIFO with no writer would wait forever), then read
 /// normally: a FIFO that has a writer streams as usual, one without reads as empty.
 fn open_no_wait(path: &std::path::Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    // SAFETY: F_GETFL/F_SETFL on a descriptor we own; only the O_NONBLOCK bit changes.
-    unsafe {
-        use std::os::fd::AsRawFd;
-        let fd = file.as_raw_fd();
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
-    }
-    Ok(file)
+    crate::fsio::open_streaming(path)
 }
 
 /// The whole text pipeline for input already read: the report of `explain` (and `check -`).
@@ -63,9 +49,10 @@ pub fn report_for_input(
     command: Command,
     resolve_local: bool,
 ) -> Result<Report> {
-    let text = analyse(&input.text, request)?;
-    let mut evidence = evidence_of(&text);
     let db = Database::load(request)?;
+    let store_dir = request.store_dir().display().to_string();
+    let text = analyse_with(&input.text, &db.text, &store_dir);
+    let mut evidence = evidence_of(&text);
     let local = resolve_local
         .then(|| resolve_local_files(&mut evidence, request))
         .flatten();
@@ -89,7 +76,7 @@ pub fn report_for_input(
     );
     let lookup = |soname: &str| pick.paths(soname);
     let note = pick.note();
-    let machine = LocalMachine::new(request);
+    let machine = LocalMachine::new(&request.env_settings());
     let context = FixContext::new(&lookup, &verifier).with_store(&pick.candidates, note.as_deref());
     let context = match &local {
         Some(_) => context.on_machine(&machine),
@@ -97,28 +84,24 @@ pub fn report_for_input(
     };
     let diagnoses = db.diagnose(&evidence, &context);
     let mut report = Report::new(command, evidence.environment);
-    if let Some(local) = &local {
-        report.extra.insert(
-            "resolved_locally".into(),
-            serde_json::json!(
-                local
-                    .files
-                    .iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-            ),
-        );
-    }
     report.failure = evidence.failure;
     report.findings = evidence.findings;
     report.diagnoses = diagnoses;
+    let mut payload = input_payload(input, &text);
+    payload.resolved_locally = local.as_ref().map(|local| {
+        local
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect()
+    });
+    report.extra = Payload::Explain(payload);
     report.settle_status();
-    fill_extra(&mut report, input, &text);
     if report.status == Status::Undiagnosed {
-        report.extra.insert(
-            "next_steps".into(),
-            serde_json::json!(next_steps(&report, &text)),
-        );
+        let steps = next_steps(&report, &text);
+        if let Payload::Explain(payload) = &mut report.extra {
+            payload.next_steps = Some(steps);
+        }
     }
     Ok(report)
 }
@@ -180,17 +163,8 @@ fn resolve_local_files(evidence: &mut Evidence, request: &Request) -> Option<Loc
     };
     let objects = resolve_all(context.clone(), &files);
     let found = loader_findings::findings(&objects);
-    // A loader finding says more (who needs it, where the loader looked) than the text.
-    evidence.findings.retain(|t| {
-        !found
-            .iter()
-            .any(|e| e.kind == t.kind && e.library == t.library && !e.latent)
-    });
-    for finding in found {
-        if !evidence.findings.contains(&finding) {
-            evidence.findings.push(finding);
-        }
-    }
+    let text = std::mem::take(&mut evidence.findings);
+    crate::evidence::merge_text_and_loader(&mut evidence.findings, text, found);
     Some(LocalResolution {
         broken_files: files_with_missing(&objects),
         context,
@@ -249,7 +223,7 @@ fn evidence_of(text: &TextEvidence) -> Evidence {
 }
 
 /// Notes about the input, and every failure when the paste held more than one.
-fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
+fn input_payload(input: &Input, text: &TextEvidence) -> ExplainPayload {
     let mut notes = Vec::new();
     if input.stopped_early {
         notes.push(format!(
@@ -268,34 +242,17 @@ fn fill_extra(report: &mut Report, input: &Input, text: &TextEvidence) {
     } else if text.is_empty() {
         notes.push("no Python error or loader message found in the input".to_string());
     }
-    if text.is_empty() && input.stopped_early {
-        // Text without a failure is "nothing wrong found" (exit 0, as for a CI log of a green
-        // run), but an input that did not end was not read to its end: nothing can be said.
-        report.status = Status::Undiagnosed;
-    }
-    if !notes.is_empty() {
-        report
-            .extra
-            .insert("note".into(), Value::String(notes.join("; ")));
-    }
-    report.extra.insert(
-        "input".into(),
-        serde_json::json!({
-            "bytes_read": input.bytes_read,
-            "truncated": input.truncated,
-            "stopped_early": input.stopped_early,
-        }),
-    );
-    if let Some(package) = &text.package {
+    ExplainPayload {
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        input: InputFacts {
+            bytes_read: input.bytes_read,
+            truncated: input.truncated,
+            stopped_early: input.stopped_early,
+        },
         // What the fixes' {package} stands for, read from the text (import line, frames,
         // file names).
-        report
-            .extra
-            .insert("package".into(), Value::String(package.clone()));
-    }
-    if text.failures.len() > 1
-        && let Ok(all) = serde_json::to_value(&text.failures)
-    {
-        report.extra.insert("failures".into(), all);
+        package: text.package.clone(),
+        failures: (text.failures.len() > 1).then(|| text.failures.clone()),
+        ..ExplainPayload::default()
     }
 }

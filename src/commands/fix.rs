@@ -8,15 +8,16 @@
 use std::path::{Path, PathBuf};
 
 use super::check::{self, CheckRun};
-use crate::cli::{CheckArgs, FixArgs, PythonArg};
-use crate::env::interpreter::{self, search_path};
+use crate::cli::{CheckArgs, FixArgs};
+use crate::env::interpreter;
 use crate::error::{Error, Result};
 use crate::evidence::{CauseKind, Finding, FindingSource};
 use crate::fix::apply::{self, NewFile, Steps};
 use crate::fix::manifest::{self, MANIFEST_VERSION, Manifest, State};
 use crate::fix::plan::{self, Verdict};
 use crate::fix::{self as core, FixAction, FixOutcome, ModuleImport, preload};
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::{Command, Status};
+use crate::report::Report;
 use crate::request::Request;
 use crate::rules::Database;
 use crate::source::probe::{self, ProbeOutcome};
@@ -35,7 +36,7 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     for module in &args.modules {
         probe::validate_module_name(module)?;
     }
-    let found = interpreter::discover(args.python.python.as_deref(), request)?;
+    let found = super::target::choose(&args.python, request)?.interpreter;
     let venv = venv_of(&found.path)?;
     if args.undo {
         return undo_report(&venv, request, &found);
@@ -52,9 +53,7 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
 fn check_args(args: &FixArgs) -> CheckArgs {
     CheckArgs {
         modules: args.modules.clone(),
-        python: PythonArg {
-            python: args.python.python.clone(),
-        },
+        python: args.python.clone(),
         no_import: false,
         verify: false,
         timeout: args.timeout,
@@ -209,7 +208,7 @@ fn apply_and_prove(
     mut outcome: FixOutcome,
 ) -> Result<FixOutcome> {
     let mut steps = Steps::new(abort_after(request));
-    let nix_store = search_path("nix-store", request);
+    let nix_store = request.env_settings().search_path("nix-store");
     let applied = apply::apply(venv, &mut manifest, files, nix_store.as_deref(), &mut steps);
     outcome.pins = match applied {
         Ok(pins) => pins,
@@ -252,7 +251,7 @@ fn import_again(check: &CheckRun, modules: &[String]) -> Vec<ModuleImport> {
     modules
         .iter()
         .map(|module| {
-            let outcome = probe::run_import(&check.interpreter, module, &check.options);
+            let outcome = probe::run_import(&check.interpreter.path, module, &check.options);
             let (ok, error) = match outcome {
                 Ok(ProbeOutcome::Ran(r)) if r.ok => (true, None),
                 Ok(ProbeOutcome::Ran(r)) => (
@@ -275,15 +274,8 @@ fn import_again(check: &CheckRun, modules: &[String]) -> Vec<ModuleImport> {
 
 fn into_report(mut report: Report, outcome: FixOutcome) -> Report {
     report.command = Command::Fix;
-    report.status = match outcome.action {
-        FixAction::Applied | FixAction::AlreadyFixed | FixAction::NothingToFix => Status::Ok,
-        FixAction::Undone | FixAction::NothingToUndo => Status::Ok,
-        FixAction::DryRun | FixAction::CannotApply | FixAction::RolledBack => match report.status {
-            Status::Undiagnosed => Status::Undiagnosed,
-            _ => Status::Problems,
-        },
-    };
     report.fix = Some(outcome);
+    report.settle_status();
     report
 }
 
@@ -306,11 +298,9 @@ fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter)
     outcome.venv = Some(venv.to_string_lossy().into_owned());
     outcome.manifest = Some(Manifest::path(venv).to_string_lossy().into_owned());
     report.fix = Some(outcome);
+    report.settle_status();
     Ok(report)
 }
-
-/// The report's `extra` member with the note that a venv was fixed.
-pub const FIXED_KEY: &str = "fixed";
 
 /// A venv that `pydoctor fix` fixed, as `check` sees it.
 pub struct FixedVenv {
@@ -354,7 +344,7 @@ impl FixedVenv {
             self.manifest.date(),
             libraries.join(", ")
         );
-        report.extra.insert(FIXED_KEY.into(), note.into());
+        report.extra.check_mut().fixed = Some(note);
         let loaded: Vec<&str> = self
             .manifest
             .libraries

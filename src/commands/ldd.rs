@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::evidence::{EnvSource, Environment};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{LoaderContext, Resolver};
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::Command;
+use crate::report::Report;
+use crate::report::payload::{LddPayload, LoaderFacts, Payload};
 use crate::request::Request;
 use crate::source::loader_findings;
 
@@ -44,14 +46,12 @@ pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
     }
     let mut report = Report::new(Command::Ldd, environment);
     report.findings = loader_findings::findings(&objects);
-    report.status = if report.findings.iter().any(|f| !f.latent) {
-        Status::Problems
-    } else {
-        Status::Ok
-    };
+    report.settle_status();
     report.objects = Some(objects);
     report.input_errors = unusable;
-    report.extra.insert("loader".into(), loader_facts);
+    report.extra = Payload::Ldd(LddPayload {
+        loader: loader_facts,
+    });
     Ok(report)
 }
 
@@ -87,17 +87,17 @@ fn environment_of(ctx: &LoaderContext, args: &LddArgs, request: &Request) -> Env
     env
 }
 
-fn loader_facts(ctx: &LoaderContext) -> serde_json::Value {
-    serde_json::json!({
-        "interpreter": ctx.interpreter,
-        "flavor": ctx.flavor.as_str(),
-        "glibc_version": ctx.glibc_version,
-        "default_dirs": ctx.default_dirs,
-        "cache_path": ctx.cache_path,
-        "hwcaps_subdirs": ctx.subdirs,
-        "main_program": ctx.main_program,
-        "preloaded": ctx.preloaded.iter().map(|p| &p.path).collect::<Vec<_>>(),
-    })
+fn loader_facts(ctx: &LoaderContext) -> LoaderFacts {
+    LoaderFacts {
+        interpreter: ctx.interpreter.clone(),
+        flavor: ctx.flavor,
+        glibc_version: ctx.glibc_version.clone(),
+        default_dirs: ctx.default_dirs.clone(),
+        cache_path: ctx.cache_path.clone(),
+        hwcaps_subdirs: ctx.subdirs.clone(),
+        main_program: ctx.main_program.clone(),
+        preloaded: ctx.preloaded.iter().map(|p| p.path.clone()).collect(),
+    }
 }
 
 /// `--all`: every repeated library gets a copy of the subtree listed where it first appeared.

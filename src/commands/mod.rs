@@ -7,14 +7,16 @@ pub mod explain;
 pub mod fix;
 pub mod ldd;
 pub mod loaders;
+pub mod output;
 pub mod resolution;
 pub mod rules;
 pub mod scan;
 pub mod store_pick;
+pub mod target;
 
 use crate::cli::CommandArgs;
 use crate::error::{Error, Result};
-use crate::outcome::Report;
+use crate::report::Report;
 use crate::request::Request;
 
 /// Run one command to its report.

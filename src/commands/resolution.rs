@@ -99,7 +99,7 @@ impl Verifier<'_> {
         options.env_overrides.extend(plan.env.iter().cloned());
         check.modules.iter().all(|module| {
             matches!(
-                probe::run_import(check.interpreter, module, &options),
+                probe::run_import(&check.interpreter.path, module, &options),
                 Ok(ProbeOutcome::Ran(r)) if r.ok
             )
         })

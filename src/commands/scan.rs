@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
 
 use super::resolution::Verifier;
 use super::store_pick;
@@ -19,7 +18,9 @@ use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Finding};
 use crate::loader::{LoaderContext, Resolver};
-use crate::outcome::{Command, Report, Status};
+use crate::outcome::{Command, Diagnosis};
+use crate::report::Report;
+use crate::report::payload::{Payload, ScanFacts, ScanPayload};
 use crate::report::scan::Progress;
 use crate::request::Request;
 use crate::rules::{self, FixContext};
@@ -31,9 +32,12 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let named = args
         .path
         .as_deref()
-        .map(|p| scan::target::of_path(p, request))
+        .map(|p| scan::target::of_path(p, &request.cwd))
         .transpose()?;
-    let interpreter = choose_interpreter(flag, named.as_ref(), request)?;
+    let interpreter = match &args.python.kernel {
+        Some(_) => super::target::choose(&args.python, request)?.interpreter,
+        None => choose_interpreter(flag, named.as_ref(), request)?,
+    };
     // With no PATH, the interpreter must say where its site-packages are before the walk.
     let (early_probe, target) = match named {
         Some(target) => (None, target),
@@ -164,39 +168,35 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let mut report = Report::new(Command::Scan, probed.environment.clone());
     report.diagnoses = diagnose(&report, &findings, context, failing, request, database?);
     report.findings = findings;
-    report.status = status_of(&report);
+    report.settle_status();
     report.objects = Some(objects);
 
     let mut errors = walked.errors;
     errors.extend(record_errors);
-    report.extra.insert(
-        "scan".into(),
-        json!({
-            "kind": target.kind,
-            "roots": target.roots,
-            "interpreter": interpreter.path,
-            "interpreter_chosen_by": chosen_by(&target, flag),
-            "loader": resolver.context().interpreter,
-            "loader_flavor": resolver.context().flavor.as_str(),
-            "glibc_version": resolver.context().glibc_version,
-            "loader_note": loader_note,
-            "files_seen": walked.files_seen,
-            "elf_files": walked.elf_files.len(),
-            "symlinks_skipped": walked.symlinks_skipped,
-            "distributions": owners.distributions.len(),
-            "errors": errors,
-        }),
-    );
-    report.extra.insert("failing".into(), json!(failing_paths));
+    let context = resolver.context();
+    let scan = ScanFacts {
+        kind: target.kind,
+        roots: target.roots.clone(),
+        interpreter: interpreter.path.clone(),
+        interpreter_chosen_by: chosen_by(&target, flag),
+        loader: context.interpreter.clone(),
+        loader_flavor: context.flavor,
+        glibc_version: context.glibc_version.clone(),
+        loader_note,
+        files_seen: walked.files_seen,
+        elf_files: walked.elf_files.len(),
+        symlinks_skipped: walked.symlinks_skipped,
+        distributions: owners.distributions.len(),
+        errors,
+    };
     let mut dependencies: Vec<String> = dependencies.into_iter().collect();
     dependencies.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
-    report
-        .extra
-        .insert("dependencies".into(), json!(dependencies));
-    report.extra.insert(
-        "packages".into(),
-        serde_json::to_value(&packages).unwrap_or(Value::Null),
-    );
+    report.extra = Payload::Scan(ScanPayload {
+        scan,
+        failing: failing_paths,
+        dependencies,
+        packages,
+    });
     Ok(report)
 }
 
@@ -229,7 +229,7 @@ fn choose_interpreter(
     {
         return Ok(Interpreter::at(python, HowFound::VirtualEnv));
     }
-    interpreter::discover(flag, request)
+    interpreter::discover(flag, &request.env_settings())
 }
 
 fn chosen_by(target: &ScanTarget, flag: Option<&Path>) -> &'static str {
@@ -262,7 +262,7 @@ fn diagnose(
     failing: Vec<PathBuf>,
     request: &Request,
     database: rules::Database,
-) -> Vec<crate::outcome::Diagnosis> {
+) -> Vec<Diagnosis> {
     let evidence = Evidence {
         environment: report.environment.clone(),
         failure: None,
@@ -288,22 +288,33 @@ fn diagnose(
     );
     let store_paths = |soname: &str| pick.paths(soname);
     let note = pick.note();
-    let machine = LocalMachine::new(request);
+    let machine = LocalMachine::new(&request.env_settings());
     let diagnoses = database.diagnose(
         &evidence,
         &FixContext::new(&store_paths, &verifier)
             .on_machine(&machine)
             .with_store(&pick.candidates, note.as_deref()),
     );
-    scan::once_per_cause(diagnoses)
+    once_per_cause(diagnoses)
 }
 
-/// 1 when any file would fail to load (rules or not: the loader's verdict is the problem);
-/// 0 when every file loads, advisories aside.
-fn status_of(report: &Report) -> Status {
-    if !report.diagnoses.is_empty() || report.findings.iter().any(|f| !f.latent) {
-        Status::Problems
-    } else {
-        Status::Ok
+/// The rules' diagnoses, once per cause: a rule that matched the same library for many
+/// files is kept once (the first, most likely), its `libraries` merged.
+fn once_per_cause(diagnoses: Vec<Diagnosis>) -> Vec<Diagnosis> {
+    let mut out: Vec<Diagnosis> = Vec::new();
+    for d in diagnoses {
+        if let Some(kept) = out
+            .iter_mut()
+            .find(|k| k.rule == d.rule && k.kind == d.kind && k.library == d.library)
+        {
+            for lib in d.libraries {
+                if !kept.libraries.contains(&lib) {
+                    kept.libraries.push(lib);
+                }
+            }
+            continue;
+        }
+        out.push(d);
     }
+    out
 }

@@ -4,15 +4,15 @@
 //! `./.venv/bin/python` (relative to the request's working directory), else `python3` on the
 //! request's `PATH`. The path is kept as given (a venv's `bin/python` symlink is what makes it a
 //! venv) beside its real file: symlinks resolved and a Nix `makeBinaryWrapper` wrapper seen
-//! through. This module does not run the interpreter; `source::probe` does.
+//! through. This module does not run the interpreter; `probe_script` does.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::Settings;
 use crate::error::{Error, Result};
 use crate::evidence::{CauseKind, FhsLoaderKind, Finding, FindingSource};
-use crate::request::Request;
 
 use super::pt_interp::{self, Interp};
 use super::python_file::{self, PythonFile};
@@ -57,24 +57,24 @@ pub struct Interpreter {
 
 /// Find the interpreter to diagnose. `python_flag` is `--python` (relative to the request's
 /// working directory; a bare name is looked up on the request's `PATH`).
-pub fn discover(python_flag: Option<&Path>, request: &Request) -> Result<Interpreter> {
+pub fn discover(python_flag: Option<&Path>, settings: &Settings) -> Result<Interpreter> {
     if let Some(flag) = python_flag {
-        let path = resolve_flag(flag, request)?;
+        let path = resolve_flag(flag, settings)?;
         let interpreter = Interpreter::at(path, HowFound::Flag);
         refuse_non_python(&interpreter)?;
         return Ok(interpreter);
     }
-    if let Some(venv) = request.nonempty_var("VIRTUAL_ENV") {
-        let candidate = request.cwd.join(venv).join("bin/python");
+    if let Some(venv) = &settings.virtual_env {
+        let candidate = settings.cwd.join(venv).join("bin/python");
         if is_file(&candidate) {
             return Ok(Interpreter::at(candidate, HowFound::VirtualEnv));
         }
     }
-    let dot_venv = request.cwd.join(".venv/bin/python");
+    let dot_venv = settings.cwd.join(".venv/bin/python");
     if is_file(&dot_venv) {
         return Ok(Interpreter::at(dot_venv, HowFound::DotVenv));
     }
-    if let Some(found) = search_path("python3", request) {
+    if let Some(found) = settings.search_path("python3") {
         return Ok(Interpreter::at(found, HowFound::Path));
     }
     Err(Error::Usage(
@@ -106,17 +106,18 @@ fn refuse_non_python(interpreter: &Interpreter) -> Result<()> {
     )))
 }
 
-fn resolve_flag(flag: &Path, request: &Request) -> Result<PathBuf> {
+fn resolve_flag(flag: &Path, settings: &Settings) -> Result<PathBuf> {
     let text = flag.as_os_str().to_string_lossy();
     if !text.contains('/') {
         // A bare name is looked up on PATH, like a shell would; one that is only a path in
         // the working directory (`--python .venv`) is taken as that path.
-        let local = request.cwd.join(flag);
-        return search_path(&text, request)
+        let local = settings.cwd.join(flag);
+        return settings
+            .search_path(&text)
             .or_else(|| local.exists().then_some(local))
             .ok_or_else(|| Error::Usage(format!("--python {text}: not found on PATH")));
     }
-    let path = request.cwd.join(flag);
+    let path = settings.cwd.join(flag);
     if is_file(&path) || path.is_dir() {
         Ok(path)
     } else {
@@ -125,19 +126,6 @@ fn resolve_flag(flag: &Path, request: &Request) -> Result<PathBuf> {
             path.display()
         )))
     }
-}
-
-/// The first executable file called `name` in the request's `PATH`.
-pub fn search_path(name: &str, request: &Request) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path_var = request.var("PATH")?;
-    path_var
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| request.cwd.join(d).join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
 }
 
 fn is_file(path: &Path) -> bool {
@@ -333,8 +321,8 @@ fn stderr_summary(stderr: &str) -> String {
 mod tests {
     use super::*;
 
-    fn request(cwd: &Path, vars: &[(&str, &str)]) -> Request {
-        Request::with_vars(cwd, vars)
+    fn request(cwd: &Path, vars: &[(&str, &str)]) -> Settings {
+        crate::request::Request::with_vars(cwd, vars).env_settings()
     }
 
     fn fake_python(path: &Path) {

@@ -1,31 +1,34 @@
-//! This machine as fixes see it: which programs are on the request's PATH, which paths exist,
+//! This machine as fixes see it: which programs are on the shell's PATH, which paths exist,
 //! and (with `nix-store` installed and the real store in use) which store paths a GC root
 //! holds. The rules ask through [`crate::rules::runnable::Machine`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::env::interpreter::search_path;
+use crate::env::Settings;
 use crate::env::nix_store::NixStore;
-use crate::request::Request;
+use crate::env::settings::is_executable;
 use crate::rules::runnable::Machine;
 
-pub struct LocalMachine<'a> {
-    request: &'a Request,
+pub struct LocalMachine {
+    settings: Settings,
     nix_store: Option<NixStore>,
 }
 
 /// Where Nix keeps its store unless told otherwise; `nix-store` answers only for that one.
 const DEFAULT_STORE: &str = "/nix/store";
 
-impl<'a> LocalMachine<'a> {
-    pub fn new(request: &'a Request) -> LocalMachine<'a> {
+impl LocalMachine {
+    pub fn new(settings: &Settings) -> LocalMachine {
         // A test store under another directory is not the one `nix-store` knows about.
-        let real_store = request.store_dir() == Path::new(DEFAULT_STORE);
+        let real_store = settings.store_dir == Path::new(DEFAULT_STORE);
         let nix_store = real_store
-            .then(|| search_path("nix-store", request))
+            .then(|| settings.search_path("nix-store"))
             .flatten()
             .map(|program| NixStore { program });
-        LocalMachine { request, nix_store }
+        LocalMachine {
+            settings: settings.clone(),
+            nix_store,
+        }
     }
 
     pub fn nix_store(&self) -> Option<&NixStore> {
@@ -33,25 +36,20 @@ impl<'a> LocalMachine<'a> {
     }
 }
 
-impl Machine for LocalMachine<'_> {
+impl Machine for LocalMachine {
     fn has_command(&self, name: &str) -> bool {
         if name.contains('/') {
-            let path = self.request.cwd.join(name);
+            let path = self.settings.cwd.join(name);
             return is_executable(&path);
         }
-        search_path(name, self.request).is_some()
+        self.settings.search_path(name).is_some()
     }
 
     fn path_exists(&self, path: &Path) -> bool {
-        self.request.cwd.join(path).exists()
+        self.settings.cwd.join(path).exists()
     }
 
     fn is_rooted(&self, entry: &Path) -> Option<bool> {
         self.nix_store.as_ref()?.is_rooted(entry)
     }
-}
-
-fn is_executable(path: &PathBuf) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

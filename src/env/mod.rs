@@ -7,12 +7,16 @@
 
 pub mod classify;
 pub mod interpreter;
+pub mod interpreter_facts;
+pub mod kernel;
 pub mod loader_facts;
 mod loader_help;
 pub mod machine;
 pub mod nix_store;
+pub mod probe_script;
 mod pt_interp;
 pub mod python_file;
+mod settings;
 pub mod shell;
 pub mod store;
 pub mod system;
@@ -26,9 +30,11 @@ use crate::evidence::{
     PythonKind,
 };
 use crate::request::{Request, split_ld_library_path};
-use crate::source::probe::{self, InterpreterFacts, ProbeOptions, ProbeOutcome};
 
 pub use interpreter::{HowFound, Interpreter};
+pub use interpreter_facts::InterpreterFacts;
+use probe_script::ProbeOptions;
+pub use settings::Settings;
 
 /// Where and how long to look.
 #[derive(Debug, Clone)]
@@ -81,17 +87,18 @@ pub fn probe(
         return result;
     };
     let store_dir = request.store_dir();
-    let probe_options = ProbeOptions::from_request(request, options.timeout);
+    let probe_options =
+        ProbeOptions::new(request.vars.clone(), request.cwd.clone(), options.timeout);
     let mut interpreter = interpreter.clone();
-    match probe::run_facts(&interpreter, &probe_options) {
-        Ok(ProbeOutcome::Ran(ran)) => {
+    match interpreter_facts::run_facts(&interpreter.path, &probe_options) {
+        Ok(Ok(ran)) => {
             if let Some(exe) = ran.facts.as_ref().and_then(|f| f.proc_exe.as_deref()) {
                 interpreter = interpreter.with_running_executable(exe);
             }
             result.facts = ran.facts;
             result.loaded_objects = ran.loaded_objects;
         }
-        Ok(ProbeOutcome::CannotStart(failure)) => {
+        Ok(Err(failure)) => {
             // PT_INTERP names the absolute FHS path; its kind was read under the root.
             let fhs_path = system::fhs_loader_under(Path::new("/"));
             let fhs_kind = result.environment.nix_ld.fhs_loader;
@@ -171,7 +178,8 @@ pub fn machine_facts(request: &Request, root: &Path) -> Environment {
             .unwrap_or_default(),
         in_nix_shell: request.nonempty_var("IN_NIX_SHELL").map(str::to_string),
         store_dir: Some(request.store_dir().to_string_lossy().into_owned()),
-        shell: shell::detect(request),
+        shell: shell::detect(&request.env_settings()),
+        kernel: None,
     }
 }
 

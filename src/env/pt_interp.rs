@@ -1,8 +1,11 @@
-//! The one ELF fact `env` needs before the richer reader in `crate::elf` is available: the
-//! program interpreter (PT_INTERP) an executable asks the kernel to start it with. Private to
-//! `env`; a file that is not a readable ELF gives a clean answer, never a panic.
+//! The one ELF fact `env` needs about an interpreter before running it: the program
+//! interpreter (PT_INTERP) an executable asks the kernel to start it with, read by
+//! [`crate::elf`] from the headers alone. Private to `env`; a file that is not a readable ELF
+//! gives a clean answer, never a panic.
 
 use std::path::Path;
+
+use crate::elf::{self, ElfError};
 
 /// What the PT_INTERP of a file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,30 +20,21 @@ pub(crate) enum Interp {
     Unreadable(String),
 }
 
-/// Files bigger than this are not read whole (a python is well under it, even a static one).
-const READ_LIMIT: u64 = 512 * 1024 * 1024;
-
 pub(crate) fn read(path: &Path) -> Interp {
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > READ_LIMIT => return Interp::Unreadable("file too large".into()),
-        Ok(_) => {}
-        Err(e) => return Interp::Unreadable(e.to_string()),
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => of_bytes(&bytes),
-        Err(e) => Interp::Unreadable(e.to_string()),
-    }
+    of_result(elf::read_interpreter(path))
 }
 
 pub(crate) fn of_bytes(bytes: &[u8]) -> Interp {
-    if !bytes.starts_with(b"\x7fELF") {
-        return Interp::NotElf;
-    }
-    match goblin::elf::Elf::parse(bytes) {
-        Ok(elf) => elf
-            .interpreter
-            .map_or(Interp::None, |s| Interp::Path(s.to_string())),
-        Err(e) => Interp::Unreadable(format!("malformed ELF: {e}")),
+    of_result(elf::parse_interpreter(bytes))
+}
+
+fn of_result(result: Result<Option<String>, ElfError>) -> Interp {
+    match result {
+        Ok(Some(loader)) => Interp::Path(loader),
+        Ok(None) => Interp::None,
+        Err(ElfError::NotElf) => Interp::NotElf,
+        Err(ElfError::Io(e)) => Interp::Unreadable(e),
+        Err(e @ ElfError::Malformed(_)) => Interp::Unreadable(e.to_string()),
     }
 }
 

@@ -7,29 +7,30 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Settings;
 use crate::evidence::ShellFacts;
-use crate::request::Request;
 
 const DEVENV_FILE: &str = "devenv.nix";
 /// The files a nix-shell or `nix develop` is configured in, in the order nix-shell tries them.
 const NIX_SHELL_FILES: &[&str] = &["shell.nix", "default.nix", "flake.nix"];
 
 /// The shell's tool and file, or None when no tool is known to have set it up.
-pub fn detect(request: &Request) -> Option<ShellFacts> {
+pub fn detect(settings: &Settings) -> Option<ShellFacts> {
     let facts = |tool: &str, file: Option<PathBuf>| ShellFacts {
         tool: tool.to_string(),
         file: file.map(|f| f.to_string_lossy().into_owned()),
     };
-    if let Some(root) = request.nonempty_var("DEVENV_ROOT") {
+    if let Some(root) = settings.devenv_root.as_deref() {
         return Some(facts(
             "devenv",
             existing(&Path::new(root).join(DEVENV_FILE)),
         ));
     }
     // direnv exports DIRENV_FILE (the .envrc) and DIRENV_DIR (`-` and the directory).
-    let direnv_file = request.nonempty_var("DIRENV_FILE").map(PathBuf::from);
-    let direnv_dir = request
-        .nonempty_var("DIRENV_DIR")
+    let direnv_file = settings.direnv_file.as_deref().map(PathBuf::from);
+    let direnv_dir = settings
+        .direnv_dir
+        .as_deref()
         .map(|d| PathBuf::from(d.trim_start_matches('-')))
         .or_else(|| {
             direnv_file
@@ -44,8 +45,8 @@ pub fn detect(request: &Request) -> Option<ShellFacts> {
         let envrc = direnv_file.or_else(|| existing(&dir.join(".envrc")));
         return Some(facts("direnv", envrc));
     }
-    request.nonempty_var("IN_NIX_SHELL")?;
-    let project = request.cwd.ancestors();
+    settings.in_nix_shell.as_ref()?;
+    let project = settings.cwd.ancestors();
     for dir in project {
         if let Some(devenv) = existing(&dir.join(DEVENV_FILE)) {
             return Some(facts("devenv", Some(devenv)));
@@ -68,8 +69,8 @@ fn existing(path: &Path) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    fn request(cwd: &Path, vars: &[(&str, &str)]) -> Request {
-        Request::with_vars(cwd, vars)
+    fn request(cwd: &Path, vars: &[(&str, &str)]) -> Settings {
+        crate::request::Request::with_vars(cwd, vars).env_settings()
     }
 
     #[test]

@@ -5,10 +5,23 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::process::{self, Finished, Limits};
+
+/// A GC root is a symlink and a database row: seconds, even on a busy store.
+const NIX_STORE_LIMIT: Duration = Duration::from_secs(120);
+
+fn nix_store_run(command: &mut Command) -> std::io::Result<Finished> {
+    let limits = Limits {
+        timeout: NIX_STORE_LIMIT,
+        capture: 64 * 1024,
+    };
+    process::run(command, limits)
+}
 
 /// What became of one store path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,16 +54,17 @@ pub fn add_root(nix_store: Option<&Path>, root: &Path, store_path: &Path) -> Pin
         return unpinned(format!("{}: {e}", dir.display()));
     }
     // Only a path nix knows can be pinned; asking to realise another would try to build it.
-    let valid = Command::new(nix_store)
-        .arg("--check-validity")
-        .arg(store_path)
-        .output();
+    let valid = nix_store_run(
+        Command::new(nix_store)
+            .arg("--check-validity")
+            .arg(store_path),
+    );
     match valid {
-        Ok(out) if out.status.success() => {}
+        Ok(out) if out.succeeded() => {}
         Ok(out) => {
             return unpinned(format!(
                 "nix-store: {}; the path is not pinned",
-                last_line(&out.stderr)
+                last_line(&out.stderr.text)
             ));
         }
         Err(e) => {
@@ -60,15 +74,16 @@ pub fn add_root(nix_store: Option<&Path>, root: &Path, store_path: &Path) -> Pin
             ));
         }
     }
-    let out = Command::new(nix_store)
-        .arg("--add-root")
-        .arg(root)
-        .arg("--indirect")
-        .arg("--realise")
-        .arg(store_path)
-        .output();
+    let out = nix_store_run(
+        Command::new(nix_store)
+            .arg("--add-root")
+            .arg(root)
+            .arg("--indirect")
+            .arg("--realise")
+            .arg(store_path),
+    );
     match out {
-        Ok(out) if out.status.success() => Pin {
+        Ok(out) if out.succeeded() => Pin {
             store_path: store_path.to_string_lossy().into_owned(),
             root: Some(root.to_string_lossy().into_owned()),
             pinned: true,
@@ -76,7 +91,7 @@ pub fn add_root(nix_store: Option<&Path>, root: &Path, store_path: &Path) -> Pin
         },
         Ok(out) => unpinned(format!(
             "nix-store could not add a GC root, the path is not pinned: {}",
-            last_line(&out.stderr)
+            last_line(&out.stderr.text)
         )),
         Err(e) => unpinned(format!(
             "{}: {e}; the path is not pinned",
@@ -85,8 +100,7 @@ pub fn add_root(nix_store: Option<&Path>, root: &Path, store_path: &Path) -> Pin
     }
 }
 
-fn last_line(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+fn last_line(text: &str) -> String {
     let line = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
     line.trim().trim_start_matches("error: ").to_string()
 }

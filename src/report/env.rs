@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use crate::evidence::{Environment, FhsLoaderKind, LoaderFlavor, PythonKind};
-use crate::outcome::Report;
-use crate::report::Style;
+use crate::report::payload::{EnvPayload, Payload};
+use crate::report::{Report, Style};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let env = &report.environment;
@@ -59,11 +59,15 @@ fn python_lines(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let py = &report.environment.python;
+    let none = EnvPayload::default();
+    let payload = match &report.extra {
+        Payload::Env(payload) => payload,
+        _ => &none,
+    };
     let Some(executable) = &py.executable else {
-        let why = report
-            .extra
-            .get("python_not_found")
-            .and_then(|v| v.as_str())
+        let why = payload
+            .python_not_found
+            .as_deref()
             .unwrap_or("no python found");
         return writeln!(out, "{} python: {why}", marks.bad);
     };
@@ -71,10 +75,9 @@ fn python_lines(
     let version = py.version.as_deref().unwrap_or("version unknown");
     let mark = if started { &marks.ok } else { &marks.bad };
     writeln!(out, "{mark} python {}: {}", style.bold(version), executable)?;
-    let interp = report.extra.get("interpreter");
-    let field = |name: &str| interp.and_then(|i| i.get(name)).and_then(|v| v.as_str());
-    if let Some(how) = field("how_found") {
-        writeln!(out, "    found via {}", how_found_text(how))?;
+    let interp = payload.interpreter.as_ref();
+    if let Some(interp) = interp {
+        writeln!(out, "    found via {}", interp.how_found.describe())?;
     }
     let mut kind = format!("kind: {}", py.kind.as_str());
     if let Some(attr) = py
@@ -85,11 +88,14 @@ fn python_lines(
         kind.push_str(&format!(" (nixpkgs {attr})"));
     }
     writeln!(out, "    {kind}")?;
-    if let Some(real) = field("real").filter(|r| Some(*r) != Some(executable.as_str())) {
+    if let Some(real) = interp
+        .map(|i| i.real.to_string_lossy())
+        .filter(|r| *r != executable.as_str())
+    {
         writeln!(out, "    real interpreter: {real}")?;
     }
-    if let Some(wrapper) = field("wrapper") {
-        writeln!(out, "    launched through {wrapper}")?;
+    if let Some(wrapper) = interp.and_then(|i| i.wrapper.as_ref()) {
+        writeln!(out, "    launched through {}", wrapper.display())?;
     }
     if let Some(venv) = &py.venv {
         let base = py.base_prefix.as_deref().unwrap_or("unknown");
@@ -107,16 +113,6 @@ fn python_lines(
             flavor.as_str()
         ),
         (None, _) => writeln!(out, "{} loader: unknown (no PT_INTERP read)", marks.warn),
-    }
-}
-
-fn how_found_text(how: &str) -> &str {
-    match how {
-        "flag" => "--python",
-        "virtual-env" => "$VIRTUAL_ENV",
-        "dot-venv" => "./.venv",
-        "path" => "python3 on PATH",
-        other => other,
     }
 }
 

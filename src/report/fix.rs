@@ -5,9 +5,8 @@
 use std::io::{self, Write};
 
 use crate::fix::{FixAction, FixOutcome};
-use crate::outcome::Report;
 use crate::report::text::wrap;
-use crate::report::{Style, human};
+use crate::report::{Report, Style, human};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let Some(fix) = &report.fix else {

@@ -8,7 +8,8 @@
 use std::io::{self, Write};
 
 use crate::evidence::Finding;
-use crate::outcome::{Diagnosis, Report, Status};
+use crate::outcome::{Diagnosis, Status};
+use crate::report::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for group in group_findings(&report.findings) {

@@ -6,9 +6,10 @@
 use std::io::{self, Write};
 
 use crate::evidence::Finding;
-use crate::outcome::{Diagnosis, Fix, Report, Status, Verification};
-use crate::report::Style;
-use crate::report::text::{shorten_path, wrap, wrap_titled};
+use crate::outcome::{Diagnosis, Status};
+use crate::report::blocks::{fix_block, hanging};
+use crate::report::text::{shorten_path, wrap};
+use crate::report::{Report, Style};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     match report.status {
@@ -34,7 +35,7 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
         diagnosis_block(report, diagnosis, false, style, out)?;
     }
     // A venv that `pydoctor fix` fixed says so.
-    if let Some(fixed) = report.extra.get("fixed").and_then(|f| f.as_str()) {
+    if let Some(fixed) = report.extra.check().and_then(|c| c.fixed.as_deref()) {
         writeln!(out, "  {} {fixed}", style.dim("note:"))?;
     }
     let advised: Vec<&Finding> = report
@@ -59,13 +60,13 @@ fn advisory_covers(report: &Report, f: &Finding) -> bool {
 
 /// `check A B` where only some fail: the others are named too, so each module is reported.
 fn modules_that_import(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let Some(modules) = report.extra.get("modules").and_then(|m| m.as_array()) else {
+    let Some(modules) = report.extra.check().and_then(|c| c.modules.as_deref()) else {
         return Ok(());
     };
     let fine: Vec<&str> = modules
         .iter()
-        .filter(|m| m["ok"].as_bool() == Some(true))
-        .filter_map(|m| m["module"].as_str())
+        .filter(|m| m.ok == Some(true))
+        .map(|m| m.module.as_str())
         .collect();
     if fine.is_empty() {
         return Ok(());
@@ -80,10 +81,10 @@ fn modules_that_import(report: &Report, style: &Style, out: &mut dyn Write) -> i
 /// One line that says what was checked: for `check`, each module and how many ELF files of it
 /// were resolved; otherwise just that nothing is wrong.
 fn ok_verdict(report: &Report) -> String {
-    let modules = report.extra.get("modules").and_then(|m| m.as_array());
+    let modules = report.extra.check().and_then(|c| c.modules.as_deref());
     let Some(modules) = modules.filter(|m| !m.is_empty()) else {
         // `explain` of text with nothing in it to diagnose says so (the note of the JSON).
-        return match report.extra.get("note").and_then(|n| n.as_str()) {
+        return match report.extra.note() {
             Some(note) if report.command == crate::outcome::Command::Explain => {
                 format!("no problem found: {note}")
             }
@@ -100,14 +101,9 @@ fn ok_verdict(report: &Report) -> String {
     let parts: Vec<String> = modules
         .iter()
         .map(|m| {
-            let name = m["module"].as_str().unwrap_or("?");
-            let files = m["elf_files"].as_u64().unwrap_or(0);
-            let verb = if m["imported"].as_bool() == Some(true) {
-                "imports"
-            } else {
-                "resolves"
-            };
-            match files {
+            let name = &m.module;
+            let verb = if m.imported { "imports" } else { "resolves" };
+            match m.elf_files {
                 0 => format!("{name} {verb} fine"),
                 1 => format!("{name} {verb} fine; its 1 ELF file resolves"),
                 n => format!("{name} {verb} fine; all {n} of its ELF files resolve"),
@@ -258,116 +254,6 @@ fn hidden_by(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<
     Ok(())
 }
 
-/// `lead` (`lead_len` columns wide as printed without colour), then `text` wrapped so that
-/// continuation lines hang under the text's first column.
-fn hanging(
-    lead: &str,
-    lead_len: usize,
-    text: &str,
-    width: usize,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let column = lead_len + 1;
-    for (i, line) in wrap(text, width.saturating_sub(column).max(20))
-        .into_iter()
-        .enumerate()
-    {
-        if i == 0 {
-            writeln!(out, "{lead} {line}")?;
-        } else {
-            writeln!(out, "{:column$}{line}", "")?;
-        }
-    }
-    Ok(())
-}
-
-fn fix_block(
-    n: usize,
-    fix: &Fix,
-    width: usize,
-    style: &Style,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let plain = Style {
-        color: false,
-        ..*style
-    };
-    let tail_plain = format!("  [{}]  {}", fix.id, mark(fix.verified, &plain));
-    let tail = format!(
-        "  {}  {}",
-        style.dim(&format!("[{}]", fix.id)),
-        mark(fix.verified, style)
-    );
-    let heading = format!("help {n}:");
-    titled(
-        &heading,
-        &fix.title,
-        &tail,
-        tail_plain.chars().count(),
-        width,
-        style,
-        out,
-    )?;
-    if let Some(snippet) = &fix.snippet {
-        for line in snippet.lines() {
-            if line.is_empty() {
-                writeln!(out)?;
-            } else {
-                writeln!(out, "      {line}")?;
-            }
-        }
-    }
-    if let Some(note) = &fix.note {
-        for (i, line) in wrap(note, width - 10).into_iter().enumerate() {
-            let lead = if i == 0 { "note:" } else { "     " };
-            writeln!(out, "    {} {line}", style.dim(lead))?;
-        }
-    }
-    Ok(())
-}
-
-/// `  help N: title  tail`, the title wrapped under itself and the tail moved to a line of its
-/// own when the last title line has no room for it. Shared with the rule report.
-pub fn titled(
-    heading: &str,
-    title: &str,
-    tail: &str,
-    tail_len: usize,
-    width: usize,
-    style: &Style,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let lead = 2 + heading.chars().count() + 1;
-    let (lines, tail_own_line) = wrap_titled(title, lead, tail_len, width);
-    let last = lines.len().saturating_sub(1);
-    for (i, line) in lines.iter().enumerate() {
-        let tail_here = if i == last && !tail_own_line {
-            tail
-        } else {
-            ""
-        };
-        if i == 0 {
-            let heading = style.green(heading);
-            writeln!(out, "  {heading} {}{tail_here}", style.bold(line))?;
-        } else {
-            writeln!(out, "{:lead$}{}{tail_here}", "", style.bold(line))?;
-        }
-    }
-    if tail_own_line {
-        writeln!(out, "{:lead$}{}", "", tail.trim_start())?;
-    }
-    Ok(())
-}
-
-fn mark(v: Verification, style: &Style) -> String {
-    match v {
-        Verification::Verified => style.green("✓ verified"),
-        Verification::Partial => style.yellow("! partial"),
-        Verification::NotChecked => style.dim("· not checked"),
-        Verification::Failed => style.red("✗ failed"),
-    }
-}
-
 fn undiagnosed(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let root = report.failure.as_ref().and_then(|f| f.root());
     let what = match root {
@@ -386,8 +272,10 @@ fn undiagnosed(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resul
     if what.is_empty() {
         // Nothing recognisable (an empty paste, or text without any error): say that, not
         // that a rule is missing.
-        let note = report.extra.get("note").and_then(|n| n.as_str());
-        let note = note.unwrap_or("no Python error or loader message found");
+        let note = report
+            .extra
+            .note()
+            .unwrap_or("no Python error or loader message found");
         return writeln!(
             out,
             "{} {} {note}",
@@ -415,8 +303,8 @@ fn undiagnosed(report: &Report, style: &Style, out: &mut dyn Write) -> io::Resul
         style
             .dim("No rule explains this failure; it is a gap in pydoctor's rules worth reporting.")
     )?;
-    let steps = report.extra.get("next_steps").and_then(|s| s.as_array());
-    for step in steps.into_iter().flatten().filter_map(|s| s.as_str()) {
+    let steps = report.extra.explain().and_then(|e| e.next_steps.as_deref());
+    for step in steps.into_iter().flatten() {
         writeln!(out, "  {} {step}", style.dim("next:"))?;
     }
     Ok(())

@@ -2,13 +2,13 @@
 
 use std::io::{self, Write};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::ser::Formatter;
+use serde_json::value::RawValue;
 
-use rayon::prelude::*;
-
-use crate::loader::report::ResolvedObject;
-use crate::outcome::{Command, Report, SCHEMA_VERSION};
+use crate::outcome::{Command, SCHEMA_VERSION};
+use crate::report::Report;
 
 /// Serialise the whole document first, so a failure can never leave half a document behind.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -21,74 +21,21 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The report in compact form, byte for byte `serde_json::to_vec(report)`, with its
-/// objects (a many-file `ldd` or `scan`: a megabyte) serialised in parallel.
+/// objects (a many-file `ldd` or `scan`: a megabyte) serialised in parallel first and then
+/// written as they are.
 fn compact_report(report: &Report) -> io::Result<Vec<u8>> {
     let Some(objects) = &report.objects else {
         return serde_json::to_vec(report).map_err(io::Error::other);
     };
-    let rendered: Vec<Vec<u8>> = objects
+    let rendered: Vec<Box<RawValue>> = objects
         .par_iter()
-        .map(serde_json::to_vec)
+        .map(serde_json::value::to_raw_value)
         .collect::<Result<_, _>>()
         .map_err(io::Error::other)?;
-    // Where `"objects":[…]` goes: the report without objects and with an empty list differ
-    // by exactly that member; of the places it could have been inserted (around the first
-    // differing byte, `,"` is ambiguous), the one where it reads `,"objects":[]`.
-    let without = serde_json::to_vec(&shallow(report, None)).map_err(io::Error::other)?;
-    let with_empty =
-        serde_json::to_vec(&shallow(report, Some(Vec::new()))).map_err(io::Error::other)?;
-    let len = with_empty.len() - without.len();
-    let differs = without
-        .iter()
-        .zip(&with_empty)
-        .position(|(a, b)| a != b)
-        .unwrap_or(without.len());
-    let at = (differs.saturating_sub(len)..=differs)
-        .find(|&p| {
-            with_empty[..p] == without[..p]
-                && with_empty[p + len..] == without[p..]
-                && with_empty[p..p + len]
-                    .windows(EMPTY_OBJECTS.len())
-                    .any(|w| w == EMPTY_OBJECTS)
-        })
-        .ok_or_else(|| io::Error::other("objects not found in the report"))?;
-    let member = &with_empty[at..at + len];
-    let brackets = member
-        .windows(2)
-        .position(|w| w == b"[]")
-        .expect("the member holds []");
-    let size = without.len() + len + rendered.iter().map(|r| r.len() + 1).sum::<usize>();
-    let mut text = Vec::with_capacity(size);
-    text.extend_from_slice(&without[..at]);
-    text.extend_from_slice(&member[..=brackets]);
-    for (i, object) in rendered.iter().enumerate() {
-        if i > 0 {
-            text.push(b',');
-        }
-        text.extend_from_slice(object);
-    }
-    text.extend_from_slice(&member[brackets + 1..]);
-    text.extend_from_slice(&without[at..]);
-    Ok(text)
-}
-
-/// The report with `objects` replaced (every other field copied; a field added to
-/// [`Report`] must be added here, the compiler says so).
-fn shallow(report: &Report, objects: Option<Vec<ResolvedObject>>) -> Report {
-    Report {
-        schema_version: report.schema_version,
-        pydoctor_version: report.pydoctor_version.clone(),
-        command: report.command,
-        status: report.status,
-        environment: report.environment.clone(),
-        failure: report.failure.clone(),
-        findings: report.findings.clone(),
-        diagnoses: report.diagnoses.clone(),
-        objects,
-        extra: report.extra.clone(),
-        fix: report.fix.clone(),
-        input_errors: report.input_errors.clone(),
-    }
+    let document = report
+        .document(Some(rendered.as_slice()))
+        .map_err(io::Error::other)?;
+    serde_json::to_vec(&document).map_err(io::Error::other)
 }
 
 fn pretty(value: &impl Serialize) -> io::Result<Vec<u8>> {
@@ -138,9 +85,6 @@ fn write_document(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()>
     text.push(b'\n');
     out.write_all(&text)
 }
-
-/// The member a report's empty object list serialises to.
-const EMPTY_OBJECTS: &[u8] = b"\"objects\":[]";
 
 /// Compact size up to which the document is indented.
 const PRETTY_UP_TO: usize = 256 * 1024;
@@ -233,6 +177,8 @@ impl Formatter for Indented {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::loader::report::ResolvedObject;
+    use crate::report::payload::{CheckPayload, Payload};
 
     #[test]
     fn output_is_byte_for_byte_serde_jsons_pretty_form() {
@@ -273,8 +219,10 @@ mod tests {
         };
         for objects in [None, Some(Vec::new()), Some((0..3).map(object).collect())] {
             let mut r = report(objects);
-            r.extra
-                .insert("after".into(), serde_json::json!({"objects": []}));
+            r.extra = Payload::Check(CheckPayload {
+                note: Some("objects: []".into()),
+                ..CheckPayload::default()
+            });
             assert_eq!(compact_report(&r).unwrap(), serde_json::to_vec(&r).unwrap());
         }
     }

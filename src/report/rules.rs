@@ -1,54 +1,30 @@
 //! Renderings of the rule database for `pydoctor rules`: the list as a table, one rule in
-//! full, and docs/rules.md (`rules --markdown`), all from the report's `extra`.
+//! full, and docs/rules.md (`rules --markdown`), all from the report's [`RulesPayload`].
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
-use serde::{Deserialize, Serialize};
 
-use crate::outcome::Report;
-use crate::report::Style;
+use crate::report::payload::{Payload, RuleSummary, RulesPayload, TablesView};
 use crate::report::text::wrap;
+use crate::report::{Report, Style};
 use crate::rules::model::{Condition, FIX_IDS, FixTemplate, PlanKind, RuleDoc};
-use crate::rules::tables::{DistroEntry, NixpkgsEntry};
 use crate::rules::template::PLACEHOLDERS;
 
-/// One line of the rule list (`extra.rules` of `pydoctor rules`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RuleSummary {
-    pub id: String,
-    pub name: String,
-    pub kind: String,
-    pub summary: String,
-    pub status: String,
-}
-
-/// The data tables as shown in docs/rules.md (`extra.tables` with `--markdown`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TablesView {
-    pub nixpkgs: Vec<NixpkgsEntry>,
-    pub distro: Vec<DistroEntry>,
-}
-
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let extra = &report.extra;
-    let decode = |key: &str| extra.get(key).cloned().unwrap_or_default();
-    if extra.get("markdown").and_then(|v| v.as_bool()) == Some(true) {
-        let rules: Vec<RuleDoc> =
-            serde_json::from_value(decode("rules")).map_err(io::Error::other)?;
-        let tables: TablesView =
-            serde_json::from_value(decode("tables")).map_err(io::Error::other)?;
-        return out.write_all(markdown(&rules, &tables).as_bytes());
+    let Payload::Rules(payload) = &report.extra else {
+        return Err(io::Error::other("a rules report without its rules"));
+    };
+    match payload {
+        RulesPayload::Markdown { rules, tables, .. } => {
+            out.write_all(markdown(rules, tables).as_bytes())
+        }
+        RulesPayload::One { rule, rule_file } => {
+            one_rule(rule, Some(rule_file.as_str()), style, out)
+        }
+        RulesPayload::List { rules } => list(rules, style, out),
     }
-    if let Some(rule) = extra.get("rule") {
-        let rule: RuleDoc = serde_json::from_value(rule.clone()).map_err(io::Error::other)?;
-        let file = extra.get("rule_file").and_then(|v| v.as_str());
-        return one_rule(&rule, file, style, out);
-    }
-    let rules: Vec<RuleSummary> =
-        serde_json::from_value(decode("rules")).map_err(io::Error::other)?;
-    list(&rules, style, out)
 }
 
 fn list(rules: &[RuleSummary], style: &Style, out: &mut dyn Write) -> io::Result<()> {
@@ -127,7 +103,7 @@ fn one_rule(
         let tail = format!("  {}", style.dim(&facts));
         let heading = format!("help {}:", n + 1);
         let tail_len = facts.chars().count() + 2;
-        crate::report::human::titled(&heading, &fix.title, &tail, tail_len, width, style, out)?;
+        crate::report::blocks::titled(&heading, &fix.title, &tail, tail_len, width, style, out)?;
         if let Some(snippet) = &fix.snippet {
             for line in snippet.trim_end().lines() {
                 writeln!(out, "      {line}")?;

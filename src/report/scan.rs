@@ -2,7 +2,7 @@
 //! then the details of each distribution's problems and the rules' diagnoses, once per cause.
 //! Also the progress bar `scan` shows on a terminal's stderr while it resolves.
 //!
-//! Everything is read from the report (`extra["scan"]`, `extra["packages"]`, `diagnoses`).
+//! Everything is read from the report: its [`ScanPayload`] and its diagnoses.
 
 use std::io::{self, Write};
 
@@ -10,24 +10,24 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::Value;
 
 use crate::evidence::CauseKind;
-use crate::outcome::Report;
+use crate::report::payload::{Payload, ScanFacts, ScanPayload};
+use crate::report::{Report, Style};
+use crate::scan::walk::WalkError;
 use crate::scan::{PackageProblem, PackageSummary};
-
-use super::Style;
 
 /// At most this many files are listed under one problem; the rest are counted.
 const MAX_FILES_LISTED: usize = 5;
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let packages = packages_of(report);
-    let scan = report.extra.get("scan").cloned().unwrap_or(Value::Null);
-    writeln!(out, "{}", verdict(&packages, &scan, report, style))?;
+    let Payload::Scan(ScanPayload { scan, packages, .. }) = &report.extra else {
+        return Err(io::Error::other("a scan report without its scan"));
+    };
+    writeln!(out, "{}", verdict(packages, scan, report, style))?;
     if !packages.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", table(&packages, style))?;
+        writeln!(out, "{}", table(packages, style))?;
     }
     for package in packages.iter().filter(|p| !p.problems.is_empty()) {
         writeln!(out)?;
@@ -42,25 +42,20 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
             super::human::diagnosis_block(report, diagnosis, false, style, out)?;
         }
     }
-    render_walk_errors(&scan, style, out)
+    render_walk_errors(&scan.errors, style, out)
 }
 
-/// The per-distribution summaries the command stored in the report.
-pub fn packages_of(report: &Report) -> Vec<PackageSummary> {
-    report
-        .extra
-        .get("packages")
-        .cloned()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
-fn verdict(packages: &[PackageSummary], scan: &Value, report: &Report, style: &Style) -> String {
+fn verdict(
+    packages: &[PackageSummary],
+    scan: &ScanFacts,
+    report: &Report,
+    style: &Style,
+) -> String {
     let files: usize = packages.iter().map(|p| p.files).sum();
     let failing: usize = packages.iter().map(|p| p.failing.len()).sum();
-    let loader = match (scan["loader"].as_str(), scan["glibc_version"].as_str()) {
-        (Some(l), Some(v)) => format!(" by {l} (glibc {v})"),
-        (Some(l), None) => format!(" by {l}"),
+    let loader = match (&scan.loader, &scan.glibc_version) {
+        (Some(l), Some(v)) => format!(" by {} (glibc {v})", l.display()),
+        (Some(l), None) => format!(" by {}", l.display()),
         _ => String::new(),
     };
     let in_packages = format!(
@@ -238,10 +233,10 @@ fn list_files(
     Ok(())
 }
 
-fn render_walk_errors(scan: &Value, style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let Some(errors) = scan["errors"].as_array().filter(|e| !e.is_empty()) else {
+fn render_walk_errors(errors: &[WalkError], style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if errors.is_empty() {
         return Ok(());
-    };
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -253,12 +248,7 @@ fn render_walk_errors(scan: &Value, style: &Style, out: &mut dyn Write) -> io::R
         ))
     )?;
     for e in errors {
-        writeln!(
-            out,
-            "  {}: {}",
-            e["path"].as_str().unwrap_or("?"),
-            e["message"].as_str().unwrap_or("?")
-        )?;
+        writeln!(out, "  {}: {}", e.path, e.message)?;
     }
     Ok(())
 }

@@ -1,11 +1,25 @@
-//! Colour decided once, then passed explicitly to renderers.
-
-use std::io::IsTerminal;
+//! The output options, decided once (by the commands layer, from the flags and the
+//! environment), then passed explicitly to renderers.
 
 use owo_colors::{OwoColorize, Style as Paint};
 
-use crate::cli::ColorChoice;
-use crate::request::Request;
+/// How the report is written: `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    /// GitHub Actions annotations (`::error file=…::`); `scan` and `check` only.
+    Github,
+}
+
+/// Everything the printer needs to know about the run's output.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputOptions {
+    pub format: Format,
+    pub style: Style,
+    /// `--quiet`: the verdict line only (human format).
+    pub quiet: bool,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -21,41 +35,6 @@ impl Style {
         Style {
             color: false,
             width: 80,
-            verbose: false,
-        }
-    }
-
-    /// Flag first, then NO_COLOR, then CLICOLOR_FORCE, then whether stdout is a terminal.
-    pub fn resolve(choice: ColorChoice, request: &Request) -> Style {
-        let terminal = std::io::stdout().is_terminal();
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                if request.nonempty_var("NO_COLOR").is_some() {
-                    false
-                } else if request
-                    .var("CLICOLOR_FORCE")
-                    .is_some_and(|v| v != "0" && !v.is_empty())
-                {
-                    true
-                } else {
-                    terminal
-                }
-            }
-        };
-        let width = request
-            .var("COLUMNS")
-            .and_then(|c| c.parse().ok())
-            .filter(|w: &u16| *w >= 40)
-            .unwrap_or(if terminal {
-                terminal_width().unwrap_or(100)
-            } else {
-                100
-            });
-        Style {
-            color,
-            width,
             verbose: false,
         }
     }
@@ -85,14 +64,5 @@ impl Style {
     }
     pub fn dim(&self, t: &str) -> String {
         self.paint(t, Paint::new().dimmed())
-    }
-}
-
-fn terminal_width() -> Option<u16> {
-    // SAFETY: TIOCGWINSZ fills a plain struct; stdout may not be a terminal, then it fails.
-    unsafe {
-        let mut ws: libc::winsize = std::mem::zeroed();
-        (libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0)
-            .then_some(ws.ws_col)
     }
 }

@@ -5,20 +5,17 @@
 use std::io::{self, Write};
 
 use crate::loader::report::{NeededLibrary, ResolvedObject};
-use crate::outcome::Report;
-
-use super::Style;
+use crate::report::payload::{LddPayload, Payload};
+use crate::report::{Report, Style};
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let python = &report.environment.python;
     if let Some(loader) = &python.loader {
-        let glibc = report
-            .extra
-            .get("loader")
-            .and_then(|l| l.get("glibc_version"))
-            .and_then(|v| v.as_str())
-            .map(|v| format!(" glibc {v}"))
-            .unwrap_or_default();
+        let glibc = match &report.extra {
+            Payload::Ldd(LddPayload { loader }) => loader.glibc_version.as_deref(),
+            _ => None,
+        };
+        let glibc = glibc.map(|v| format!(" glibc {v}")).unwrap_or_default();
         writeln!(
             out,
             "{}",

@@ -78,6 +78,20 @@ impl Matcher {
                         .as_ref()
                         .map_or_else(|| "none".to_string(), |s| s.tool.clone()),
                 ))
+            && c.kernel_module_elsewhere.is_none_or(|want| {
+                env.kernel
+                    .as_ref()
+                    .is_some_and(|k| k.module_found_in.is_some())
+                    == want
+            })
+            && c.kernel_ipykernel.is_none_or(|want| {
+                env.kernel
+                    .as_ref()
+                    .and_then(|k| k.module_found_in_has_ipykernel)
+                    == Some(want)
+            })
+            && c.kernel_user_overrides
+                .is_none_or(|want| env.kernel.as_ref().is_some_and(|k| k.user_overrides) == want)
             && self.message.as_ref().is_none_or(|re| {
                 evidence
                     .failure
@@ -100,6 +114,10 @@ impl Matcher {
                 .is_some_and(|v| self.condition.provider_via.contains(v)))
             && matches(&self.library, &finding.library)
             && matches(&self.required_by, &finding.required_by)
+            && self
+                .condition
+                .timed_out
+                .is_none_or(|want| finding.timeout_seconds.is_some() == want)
     }
 
     /// For fix conditions: the environment holds and, when the condition names a library

@@ -4,20 +4,24 @@
 //! binary and extended with `--rules DIR`; the tables they render from live in
 //! `rules/tables/`. API used by the commands: [`Database::load`], [`Database::diagnose`].
 
-pub mod files;
 pub mod matching;
 pub mod model;
 pub mod render;
 pub mod runnable;
-pub mod tables;
 pub mod template;
 pub mod tooling;
 
+// The rule files and fix tables are data, kept in `catalog`; named here too for callers that
+// reach them through the rules.
+pub use crate::catalog::{files, tables};
+
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::catalog::text::{self as text_tables, TextTables};
 use crate::error::Result;
 use crate::evidence::{
     CauseKind, ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource,
@@ -51,13 +55,16 @@ impl Candidate for Rule {
 }
 
 /// The loaded rule database (built-in rules plus `--rules` dirs).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Database {
     /// Sorted by id.
     rules: Vec<Rule>,
     /// Indices into `rules` of the active ones, most specific (highest priority) first.
     by_priority: Vec<usize>,
     pub tables: Tables,
+    /// The text tables the evidence makers apply: the built-in ones extended by the
+    /// `--rules` dirs' (borrowed when no dir has one).
+    pub text: Cow<'static, TextTables>,
 }
 
 impl Database {
@@ -77,9 +84,19 @@ impl Database {
     }
 
     /// Read rule and table files: files in a `tables/` directory are tables, every other file
-    /// is one rule.
+    /// is one rule. Text tables that are not the built-in files extend the built-in ones.
     pub fn from_files(rule_files: &[RuleFile]) -> Result<Database> {
-        let mut db = Database::default();
+        let extra_text: Vec<RuleFile> = rule_files
+            .iter()
+            .filter(|f| text_tables::is_text_table(f) && !files::is_builtin(f))
+            .cloned()
+            .collect();
+        let mut db = Database {
+            rules: Vec::new(),
+            by_priority: Vec::new(),
+            tables: Tables::default(),
+            text: TextTables::with_extra(&extra_text)?,
+        };
         for file in rule_files {
             if tables::table_name(&file.name).is_some() {
                 db.tables.add(file)?;
@@ -305,6 +322,18 @@ pub fn example_evidence(example: &Example) -> Evidence {
                 tool,
                 file: example.shell_file.clone(),
             }),
+        kernel: example
+            .kernel
+            .clone()
+            .map(|name| crate::evidence::KernelFacts {
+                spec: format!("/home/u/.local/share/jupyter/kernels/{name}/kernel.json"),
+                name,
+                argv0: example.executable.clone().unwrap_or_default(),
+                module_found_in: example.kernel_module_python.clone(),
+                module_found_in_has_ipykernel: example.kernel_ipykernel,
+                user_overrides: example.kernel_user_overrides.unwrap_or(true),
+                ..crate::evidence::KernelFacts::default()
+            }),
     };
     let failure = example.message.as_ref().map(|message| Failure {
         chain: vec![ChainLink {
@@ -324,6 +353,8 @@ pub fn example_evidence(example: &Example) -> Evidence {
             provider: f.provider.clone(),
             newest_available: f.newest_available.clone(),
             provider_via: f.provider_via.clone(),
+            timeout_seconds: f.timeout_seconds,
+            stuck_at: f.stuck_at.clone(),
             latent: f.latent,
             ..Finding::new(f.kind, FindingSource::Text, "example")
         })

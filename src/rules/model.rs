@@ -154,6 +154,19 @@ pub struct Condition {
     /// of. `none` matches a shell no tool is known for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shell_tool: Vec<String>,
+    /// The module the Jupyter kernel's python lacks is installed in another python of this
+    /// shell (`kernel.module_found_in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_module_elsewhere: Option<bool>,
+    /// That other python has ipykernel (`kernel.module_found_in_has_ipykernel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_ipykernel: Option<bool>,
+    /// A `--user` kernelspec of the kernel's name would replace it (`kernel.user_overrides`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_user_overrides: Option<bool>,
+    /// The finding is of an import that did not finish in time (it carries its time limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_out: Option<bool>,
 }
 
 impl Condition {
@@ -277,6 +290,15 @@ pub struct Example {
     /// `shell.file`.
     #[serde(default)]
     pub shell_file: Option<String>,
+    /// `kernel.name`, `kernel.module_found_in`, `kernel.module_found_in_has_ipykernel`.
+    #[serde(default)]
+    pub kernel: Option<String>,
+    #[serde(default)]
+    pub kernel_module_python: Option<String>,
+    #[serde(default)]
+    pub kernel_ipykernel: Option<bool>,
+    #[serde(default)]
+    pub kernel_user_overrides: Option<bool>,
     #[serde(rename = "finding")]
     pub findings: Vec<ExampleFinding>,
 }
@@ -299,6 +321,10 @@ pub struct ExampleFinding {
     pub newest_available: Option<String>,
     #[serde(default)]
     pub provider_via: Option<String>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+    #[serde(default)]
+    pub stuck_at: Option<String>,
     #[serde(default)]
     pub latent: bool,
 }
@@ -324,4 +350,5 @@ pub const FIX_IDS: &[&str] = &[
     "platform-runtime",
     "nix-ld-variable",
     "devenv-libraries",
+    "kernel-python",
 ];

@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::catalog::causes::CauseTables;
+use crate::catalog::tables::Tables;
 use crate::evidence::{CauseKind, Evidence, Finding};
 use crate::outcome::StoreCandidate;
 use crate::outcome::{Diagnosis, Fix, Verification};
 use crate::rules::model::{FixTemplate, PlanKind, SnippetLang};
 use crate::rules::runnable;
-use crate::rules::tables::Tables;
 use crate::rules::template;
 use crate::rules::tooling::Installer;
 use crate::rules::{FixContext, FixPlan, Rule};
@@ -413,9 +414,19 @@ impl<'a> Subject<'a> {
                 .iter()
                 .find_map(|f| f.newest_available.clone()),
             "provider_via" => self.findings.iter().find_map(|f| f.provider_via.clone()),
+            "timeout" => self
+                .findings
+                .iter()
+                .find_map(|f| f.timeout_seconds)
+                .map(|s| format!("{s} s")),
+            "stuck_at" => self.findings.iter().find_map(|f| f.stuck_at.clone()),
             "gcc_needed" => self.gcc_needed(),
             "provider_dirs" => self.provider_dirs(),
             "shell_file" => env.shell.as_ref().and_then(|s| s.file.clone()),
+            "kernel" => env.kernel.as_ref().map(|k| k.name.clone()),
+            "kernel_spec" => env.kernel.as_ref().map(|k| k.spec.clone()),
+            "kernel_module_python" => env.kernel.as_ref().and_then(|k| k.module_found_in.clone()),
+            "kernel_new_name" => env.kernel.as_ref().and_then(kernel_new_name),
             "python" => python.executable.clone(),
             "base_python" => self.base_python(),
             "python_attr" => python
@@ -548,7 +559,7 @@ impl<'a> Subject<'a> {
 
     fn distro_packages(
         &self,
-        pick: fn(&crate::rules::tables::DistroEntry) -> &String,
+        pick: fn(&crate::catalog::tables::DistroEntry) -> &String,
     ) -> Option<String> {
         let packages = distinct(
             self.sonames
@@ -621,6 +632,18 @@ fn version_key(version: &str) -> Vec<u32> {
     version.split('.').filter_map(|p| p.parse().ok()).collect()
 }
 
+/// A name for a new kernel of the python that has the module, beside the kernel that comes
+/// first on `JUPYTER_PATH` (`ml-proj` for `~/proj/.venv/bin/python`).
+fn kernel_new_name(kernel: &crate::evidence::KernelFacts) -> Option<String> {
+    let python = std::path::Path::new(kernel.module_found_in.as_deref()?);
+    let prefix = python.parent()?.parent()?;
+    let named = prefix
+        .ancestors()
+        .filter_map(|p| p.file_name()?.to_str())
+        .find(|n| !n.starts_with('.') && !["venv", "env"].contains(n))?;
+    Some(format!("{}-{named}", kernel.name))
+}
+
 /// Words for a value that is not known, in prose.
 fn fallback_words(name: &str) -> &'static str {
     match name {
@@ -631,7 +654,13 @@ fn fallback_words(name: &str) -> &'static str {
         "provider" => "the library found",
         "newest_available" => "an older version",
         "provider_via" => "the loader's search",
+        "timeout" => "the time limit",
+        "stuck_at" => "a place the probe could not see",
         "shell_file" => "the shell's configuration file",
+        "kernel" => "the kernel",
+        "kernel_spec" => "the kernel's kernel.json",
+        "kernel_module_python" => "the python that has the module",
+        "kernel_new_name" => "a new kernel name",
         "provider_dirs" => "the directories on LD_LIBRARY_PATH",
         "python" | "base_python" => "python3",
         "venv" => ".venv",
@@ -640,12 +669,12 @@ fn fallback_words(name: &str) -> &'static str {
     }
 }
 
-/// The soname a fix must provide for this finding.
+/// The soname a fix must provide for this finding: for a version kind, the library that
+/// carries the version (the cause tables say which).
 fn soname_needed(finding: &Finding) -> Option<String> {
-    match finding.kind {
-        CauseKind::LibstdcxxVersionTooOld => Some("libstdc++.so.6".into()),
-        CauseKind::GlibcVersionTooOld => Some("libc.so.6".into()),
-        _ => finding.library.clone().filter(|l| l.contains(".so")),
+    match CauseTables::builtin().library_for_kind(finding.kind) {
+        Some(library) => Some(library.to_string()),
+        None => finding.library.clone().filter(|l| l.contains(".so")),
     }
 }
 

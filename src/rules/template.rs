@@ -28,6 +28,14 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ),
     ("module", "the module the user imported (else the package)"),
     (
+        "timeout",
+        "for an import that timed out: the time limit the import outlived (`60 s`)",
+    ),
+    (
+        "stuck_at",
+        "for an import that timed out: where the import was when time ran out (`line 3 of /x/pkg/net.py, in connect, called from line 12 of /x/pkg/__init__.py`)",
+    ),
+    (
         "provider",
         "for version kinds: the library that was found but is too old",
     ),
@@ -46,6 +54,19 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     (
         "shell_file",
         "the file that configures this shell (`devenv.nix`, `.envrc`, `shell.nix`), else the tool's usual one",
+    ),
+    (
+        "kernel",
+        "the Jupyter kernel's name (`check --kernel NAME`)",
+    ),
+    ("kernel_spec", "the kernel's `kernel.json`"),
+    (
+        "kernel_module_python",
+        "another python of this shell that has the module the kernel's python lacks",
+    ),
+    (
+        "kernel_new_name",
+        "a name for a new kernel of that python (`ml-proj` for `~/proj/.venv`)",
     ),
     (
         "gcc_needed",

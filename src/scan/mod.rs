@@ -7,7 +7,7 @@
 
 pub mod record;
 pub mod target;
-pub mod walk;
+pub use crate::source::walk;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use crate::evidence::{CauseKind, Finding};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, Resolver};
-use crate::outcome::Diagnosis;
 use crate::source::loader_findings;
 
 pub use record::{Distribution, Owners};
@@ -302,25 +301,4 @@ pub fn relative(path: &str, roots: &[PathBuf]) -> String {
         .filter(|rel| !rel.as_os_str().is_empty())
         .map(|rel| rel.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.to_string_lossy().into_owned())
-}
-
-/// The rules' diagnoses, once per cause: a rule that matched the same library for many
-/// files is kept once (the first, most likely), its `libraries` merged.
-pub fn once_per_cause(diagnoses: Vec<Diagnosis>) -> Vec<Diagnosis> {
-    let mut out: Vec<Diagnosis> = Vec::new();
-    for d in diagnoses {
-        if let Some(kept) = out
-            .iter_mut()
-            .find(|k| k.rule == d.rule && k.kind == d.kind && k.library == d.library)
-        {
-            for lib in d.libraries {
-                if !kept.libraries.contains(&lib) {
-                    kept.libraries.push(lib);
-                }
-            }
-            continue;
-        }
-        out.push(d);
-    }
-    out
 }

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::request::Request;
 use crate::source::probe::InterpreterFacts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,9 +29,9 @@ pub struct ScanTarget {
     pub venv_python: Option<PathBuf>,
 }
 
-/// The target a `scan PATH` names.
-pub fn of_path(path: &Path, request: &Request) -> Result<ScanTarget> {
-    let joined = request.cwd.join(path);
+/// The target a `scan PATH` names, relative to `cwd`.
+pub fn of_path(path: &Path, cwd: &Path) -> Result<ScanTarget> {
+    let joined = cwd.join(path);
     let root = std::fs::canonicalize(&joined).map_err(|e| Error::io(&joined, e))?;
     if !root.is_dir() {
         return Err(Error::Usage(format!(
@@ -125,11 +124,7 @@ mod tests {
         std::fs::write(dir.path().join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
         std::fs::create_dir_all(dir.path().join("bin")).unwrap();
         std::fs::write(dir.path().join("bin/python"), "").unwrap();
-        let request = Request {
-            cwd: dir.path().to_path_buf(),
-            ..Request::default()
-        };
-        let target = of_path(Path::new("."), &request).unwrap();
+        let target = of_path(Path::new("."), dir.path()).unwrap();
         assert_eq!(target.kind, TargetKind::Venv);
         let real = std::fs::canonicalize(dir.path()).unwrap();
         assert_eq!(target.venv_python, Some(real.join("bin/python")));
@@ -140,15 +135,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sp = dir.path().join("site-packages");
         std::fs::create_dir_all(&sp).unwrap();
-        let request = Request::default();
-        assert_eq!(
-            of_path(&sp, &request).unwrap().kind,
-            TargetKind::SitePackages
-        );
-        assert_eq!(
-            of_path(dir.path(), &request).unwrap().kind,
-            TargetKind::Tree
-        );
-        assert!(of_path(&dir.path().join("nope"), &request).is_err());
+        let cwd = Path::new("/");
+        assert_eq!(of_path(&sp, cwd).unwrap().kind, TargetKind::SitePackages);
+        assert_eq!(of_path(dir.path(), cwd).unwrap().kind, TargetKind::Tree);
+        assert!(of_path(&dir.path().join("nope"), cwd).is_err());
     }
 }

@@ -19,6 +19,7 @@ use regex::Regex;
 
 use super::messages::Tables;
 use super::paste::truncate_at_char;
+use crate::catalog::causes::CauseTables;
 use crate::evidence::{CauseKind, Failure, Finding, FindingSource};
 
 /// How much of one line the version patterns look at.
@@ -105,15 +106,16 @@ fn checkout_of(file: &str, packages: &[&str]) -> Option<(String, String)> {
         Some((stem, _)) => format!("{stem}.py"),
         None => file,
     };
-    let source_like = [".py", ".pyx", ".so"].iter().any(|e| file.ends_with(e));
-    let installed = [
-        "site-packages/",
-        "dist-packages/",
-        "/nix/store/",
-        "/lib/python",
-        ".egg/",
-    ];
-    if !source_like || installed.iter().any(|m| file.contains(m)) || file.starts_with('<') {
+    let tree = &CauseTables::builtin().source_tree;
+    let source_like = tree
+        .source_extensions
+        .iter()
+        .any(|e| file.ends_with(e.as_str()));
+    let installed = tree
+        .installed_markers
+        .iter()
+        .any(|m| file.contains(m.as_str()));
+    if !source_like || installed || file.starts_with('<') {
         return None;
     }
     let rooted = format!("/{}", file.trim_start_matches('/'));

@@ -17,3 +17,4 @@ pub mod text_env;
 pub mod text_evidence;
 pub mod text_package;
 pub mod traceback;
+pub mod walk;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::scan::walk;
+use super::walk;
 
 /// A module's files on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

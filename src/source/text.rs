@@ -4,6 +4,8 @@
 //! wrappers, scan for loader messages, infer the environment. Used by `explain`, `check -`,
 //! and by `check` on the output of the import it ran.
 
+use std::path::Path;
+
 use super::clues;
 use super::messages::Tables;
 use super::paste;
@@ -13,7 +15,6 @@ use super::text_package;
 use super::traceback;
 use crate::error::Result;
 use crate::evidence::{ChainLink, Environment, Failure, Finding};
-use crate::request::Request;
 
 /// How much of a failure's own text is kept in `Failure::original_text`.
 const MAX_ORIGINAL_TEXT: usize = 8 * 1024;
@@ -59,9 +60,16 @@ fn root_has_finding(failure: &Failure, findings: &[Finding]) -> bool {
     })
 }
 
-/// Analyse pasted text. `request` gives the store directory for telling Nix paths.
-pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
+/// Analyse pasted text with the built-in tables. `store_dir` is the Nix store's directory,
+/// for telling Nix paths.
+pub fn analyse(text: &str, store_dir: &Path) -> Result<TextEvidence> {
     let tables = Tables::builtin()?;
+    Ok(analyse_with(text, tables, &store_dir.display().to_string()))
+}
+
+/// Analyse pasted text with these tables (the built-in ones and those of `--rules` dirs);
+/// `store_dir` tells Nix paths.
+pub fn analyse_with(text: &str, tables: &Tables, store_dir: &str) -> TextEvidence {
     let lines = paste::clean(text, &tables.paste);
     let chains = traceback::parse(&lines, &tables.paste);
     let (mut findings, implied) = text_evidence::scan_findings(&lines, tables);
@@ -76,9 +84,8 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
         failures.push(failure);
     }
     let paths = text_evidence::paths_in(&lines);
-    let store_dir = request.store_dir().display().to_string();
-    let mut environment = text_evidence::infer_environment(&paths, &implied, &store_dir);
-    text_env::add_hints(&lines, &paths, &mut environment, &store_dir);
+    let mut environment = text_evidence::infer_environment(&paths, &implied, store_dir);
+    text_env::add_hints(&lines, &paths, &mut environment, store_dir);
     let mut evidence = TextEvidence {
         failures,
         findings,
@@ -89,7 +96,7 @@ pub fn analyse(text: &str, request: &Request) -> Result<TextEvidence> {
     clues::weigh(&lines, main.as_ref(), &mut evidence.findings, tables);
     evidence.package =
         text_package::package_of(&lines, evidence.main_failure(), &evidence.findings, tables);
-    Ok(evidence)
+    evidence
 }
 
 /// Evidence from a chain already in hand (the probe's structured record of an import):
@@ -164,7 +171,7 @@ mod tests {
     fn a_source_tree_message_alone_puts_a_hidden_library_failure_before_the_source_tree() {
         use crate::evidence::CauseKind;
         let text = "ImportError: Error importing numpy: you should not try to import numpy from\n        its source directory; please exit the numpy source tree, and relaunch\n";
-        let evidence = analyse(text, &Request::default()).unwrap();
+        let evidence = analyse(text, Path::new("/nix/store")).unwrap();
         let kinds: Vec<CauseKind> = evidence.findings.iter().map(|f| f.kind).collect();
         assert_eq!(
             kinds,
@@ -181,7 +188,7 @@ mod tests {
     fn frames_in_a_checkout_make_the_source_tree_the_cause() {
         use crate::evidence::CauseKind;
         let text = "Traceback (most recent call last):\n  File \"/home/u/src/scipy/scipy/__init__.py\", line 121, in <module>\n    from scipy.__config__ import show\nModuleNotFoundError: No module named 'scipy.__config__'\n";
-        let evidence = analyse(text, &Request::default()).unwrap();
+        let evidence = analyse(text, Path::new("/nix/store")).unwrap();
         assert_eq!(evidence.findings[0].kind, CauseKind::SourceTreeShadowing);
         assert_eq!(evidence.findings[0].library.as_deref(), Some("scipy"));
     }

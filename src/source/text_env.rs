@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::paste::truncate_at_char;
+use crate::catalog::causes::CauseTables;
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
 use crate::evidence::{Environment, LoaderFlavor, Platform, PythonKind};
 
@@ -80,10 +81,8 @@ pub fn add_hints(lines: &[String], paths: &[String], env: &mut Environment, stor
     env.os.arch = lines
         .iter()
         .find_map(|l| arch_regex().captures(l).map(|c| c["arch"].to_string()));
-    if lines
-        .iter()
-        .any(|l| l.contains("-linux-musl") || l.contains("musllinux_"))
-    {
+    let causes = CauseTables::builtin();
+    if lines.iter().any(|l| causes.shows_musl_build(l)) {
         env.python.loader_flavor = LoaderFlavor::Musl;
     }
     // A Linux path in the text (WSL, a cross build) leaves the platform to the messages.
@@ -140,9 +139,12 @@ fn platform(lines: &[&str]) -> Option<Platform> {
 /// The distribution family the paths point to.
 fn distro(paths: &[String], env: &Environment) -> Option<String> {
     let any = |m: &str| paths.iter().any(|p| p.contains(m));
+    let musl_loader = paths
+        .iter()
+        .any(|p| CauseTables::builtin().is_musl_loader(p));
     let name = if env.os.nixos == Some(true) {
         "nixos"
-    } else if env.python.loader_flavor == LoaderFlavor::Musl || any("ld-musl-") {
+    } else if env.python.loader_flavor == LoaderFlavor::Musl || musl_loader {
         "alpine"
     } else if any("/dist-packages/")
         || any("/usr/lib/x86_64-linux-gnu/")
@@ -247,6 +249,14 @@ mod tests {
             "ImportError: /usr/local/lib/python3.11/site-packages/x/_m.cpython-311-x86_64-linux-musl.so: y",
         );
         assert_eq!(env.python.loader_flavor, LoaderFlavor::Musl);
+        assert_eq!(env.os.distro.as_deref(), Some("alpine"));
+    }
+
+    #[test]
+    fn a_musllinux_wheel_or_musl_loader_path_shows_musl_as_the_cause_table_says() {
+        let env = env_of("Processing ./numpy-2.0.0-cp312-cp312-musllinux_1_2_x86_64.whl");
+        assert_eq!(env.python.loader_flavor, LoaderFlavor::Musl);
+        let env = env_of("Error loading shared library /lib/ld-musl-x86_64.so.1: x");
         assert_eq!(env.os.distro.as_deref(), Some("alpine"));
     }
 }

@@ -8,7 +8,8 @@ use pydoctor::evidence::{
     CauseKind, ChainLink, EnvSource, Evidence, Failure, FhsLoaderKind, Finding, FindingSource,
     LoaderFlavor, Misleading, PythonKind,
 };
-use pydoctor::outcome::{Command, Report, Verification};
+use pydoctor::outcome::{Command, Verification};
+use pydoctor::report::Report;
 use pydoctor::rules::{Database, FixContext, FixPlan, FixVerifier};
 
 const UMATH: &str = "/home/u/p/.venv/lib/python3.12/site-packages/numpy/_core/_multiarray_umath.cpython-312-x86_64-linux-gnu.so";

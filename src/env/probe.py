@@ -1,11 +1,14 @@
 # pydoctor's probe, run inside the interpreter under diagnosis (python -B probe.py OUT ARG).
 #
-#   probe.py OUT MODULE    import MODULE, record what happened
-#   probe.py OUT --facts   record the interpreter's facts only
+#   probe.py OUT MODULE [SECONDS]  import MODULE, record what happened
+#   probe.py OUT --facts           record the interpreter's facts only
 #
 # The record is JSON written to the file OUT, never to stdout: sitecustomize and the package's
 # own import code may print. Before importing, a "started" record is written, so a process that
 # dies during the import (a signal, os._exit) is told apart from one that never started.
+# An import still running after SECONDS has every thread's stack written to OUT.stack by
+# faulthandler's watchdog thread (C code: it needs neither the GIL nor the import's help), so
+# that a hang killed at the time limit still says where it was.
 # Only the standard library is used, and nothing that the import under test could need first.
 import os
 import sys
@@ -213,12 +216,39 @@ def spec_walk(module):
     return parts
 
 
-def probe_import(out, module):
+def watch_for_hang(out, seconds):
+    """Arm the stack dump; the open file is returned to be kept open until it is cancelled."""
+    if seconds is None:
+        return None
+    try:
+        import faulthandler
+
+        stack = open(out + ".stack", "w", encoding="utf-8")
+        faulthandler.dump_traceback_later(seconds, file=stack)
+        return stack
+    except Exception:
+        return None
+
+
+def stop_watching(stack):
+    if stack is None:
+        return
+    try:
+        import faulthandler
+
+        faulthandler.cancel_dump_traceback_later()
+        stack.close()
+    except Exception:
+        pass
+
+
+def probe_import(out, module, dump_after):
     record = {"probe_version": PROBE_VERSION, "mode": "import", "module": module}
     record["facts"] = facts()
     record["phase"] = "started"
     write_record(out, record)
 
+    stack = watch_for_hang(out, dump_after)
     start = time.perf_counter()
     try:
         __import__(module)
@@ -229,6 +259,7 @@ def probe_import(out, module):
         record["chain"] = [link_of(e) for e in reversed(exception_chain(exc))]
         record["original_text"] = original_text(exc)
     record["import_seconds"] = time.perf_counter() - start
+    stop_watching(stack)
     record["loaded_objects"] = loaded_objects()
     try:
         record["spec"] = spec_walk(module)
@@ -239,10 +270,14 @@ def probe_import(out, module):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: probe.py OUT MODULE|--facts\n")
+    if len(sys.argv) not in (3, 4):
+        sys.stderr.write("usage: probe.py OUT MODULE [SECONDS] | OUT --facts\n")
         return 2
     out, what = sys.argv[1], sys.argv[2]
+    try:
+        dump_after = float(sys.argv[3]) if len(sys.argv) == 4 else None
+    except ValueError:
+        dump_after = None
     # Run as `python probe.py`, sys.path[0] is the probe's private directory; the user's own
     # `python -c "import x"` has '' (the working directory) there instead.
     here = os.path.dirname(os.path.abspath(__file__))
@@ -256,7 +291,7 @@ def main():
     if not valid_module_name(what):
         sys.stderr.write("probe.py: invalid module name\n")
         return 2
-    probe_import(out, what)
+    probe_import(out, what, dump_after)
     return 0
 
 

@@ -2,15 +2,15 @@
 //! and soname → distribution package (`rules/tables/distro.toml`), the programs fixes run
 //! (`tools.toml`), and libstdc++ symbol version → GCC release (`libstdcxx.toml`).
 //!
-//! Other tables under `rules/tables/` (the misleading-message tables) belong to `source/` and
-//! are skipped here.
+//! The text tables under `rules/tables/` (messages, loader messages, paste cleaning) are
+//! `text`'s and are skipped here.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::files::{self, RuleFile};
 use crate::error::Result;
-use crate::rules::files::{self, RuleFile};
 
 /// File names of the tables this module reads.
 pub const NIXPKGS_TABLE: &str = "nixpkgs.toml";
@@ -117,8 +117,8 @@ pub struct Tables {
 
 impl Tables {
     /// Read one table file into the tables; later files override earlier entries (so a
-    /// `--rules DIR/tables/nixpkgs.toml` can correct a built-in one). Unknown table names are
-    /// not ours and are skipped.
+    /// `--rules DIR/tables/nixpkgs.toml` can correct a built-in one). The text tables are
+    /// `text`'s and skipped; any other name is an error.
     pub fn add(&mut self, file: &RuleFile) -> Result<()> {
         match table_name(&file.name) {
             Some(NIXPKGS_TABLE) => {
@@ -153,7 +153,23 @@ impl Tables {
                     self.libstdcxx.insert(entry.name, entry.gcc);
                 }
             }
-            _ => {}
+            Some(name) if super::text::TEXT_TABLES.contains(&name) => {}
+            Some(super::causes::CAUSES_TABLE) if files::is_builtin(file) => {}
+            Some(super::causes::CAUSES_TABLE) => {
+                return Err(crate::error::Error::Rules(format!(
+                    "{}: the cause tables are built in; a --rules dir cannot change them",
+                    file.name
+                )));
+            }
+            // A misspelt table name would otherwise be read as nothing, silently.
+            Some(name) => {
+                return Err(crate::error::Error::Rules(format!(
+                    "{}: unknown table `{name}` (known: {})",
+                    file.name,
+                    known_tables().join(", ")
+                )));
+            }
+            None => {}
         }
         Ok(())
     }
@@ -175,6 +191,14 @@ impl Tables {
     pub fn tool(&self, program: &str) -> Option<&str> {
         self.tools.get(program).map(|t| t.get.as_str())
     }
+}
+
+/// Every table file name `rules/tables/` may hold.
+pub fn known_tables() -> Vec<&'static str> {
+    let mut names = vec![NIXPKGS_TABLE, DISTRO_TABLE, TOOLS_TABLE, LIBSTDCXX_TABLE];
+    names.extend(super::text::TEXT_TABLES);
+    names.push(super::causes::CAUSES_TABLE);
+    names
 }
 
 /// The file name of a table file, when the file is one (`…/tables/nixpkgs.toml`).

@@ -29,6 +29,13 @@ pub fn builtin() -> Vec<RuleFile> {
         .collect()
 }
 
+/// One of the files compiled into the binary, unchanged.
+pub fn is_builtin(file: &RuleFile) -> bool {
+    BUILTIN_RULE_FILES
+        .iter()
+        .any(|(name, text)| *name == file.name && *text == file.text)
+}
+
 /// The built-in files that live under `rules/<subdir>/`.
 pub fn builtin_under(subdir: &str) -> Vec<RuleFile> {
     let prefix = format!("rules/{subdir}/");
@@ -62,13 +69,7 @@ pub const MAX_RULE_FILE: u64 = 1024 * 1024;
 /// [`MAX_RULE_FILE`] bytes, UTF-8.
 fn read_rule_text(path: &Path) -> Result<String> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    let (file, meta) = crate::fsio::open_no_wait(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(Error::Rules(format!(
             "{}: not a regular file",
