@@ -244,26 +244,8 @@ impl PythonKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum LoaderFlavor {
-    NixGlibc,
-    FhsGlibc,
-    Musl,
-    #[default]
-    Unknown,
-}
-
-impl LoaderFlavor {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoaderFlavor::NixGlibc => "nix-glibc",
-            LoaderFlavor::FhsGlibc => "fhs-glibc",
-            LoaderFlavor::Musl => "musl",
-            LoaderFlavor::Unknown => "unknown",
-        }
-    }
-}
+/// The loader's flavour is the loader's type; the vocabulary re-exports it.
+pub use crate::loader::LoaderFlavor;
 
 /// Which operating system the failure happened on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::loader::Settings;
+
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub vars: BTreeMap<String, String>,
@@ -79,6 +81,36 @@ impl Request {
     /// the current directory). None when unset.
     pub fn ld_library_path(&self) -> Option<Vec<String>> {
         self.var("LD_LIBRARY_PATH").map(split_ld_library_path)
+    }
+
+    /// The loader nix-ld starts: `$NIX_LD`, or its compiled-in default.
+    pub fn nix_ld_loader(&self) -> PathBuf {
+        Settings::nix_ld_or_default(self.nonempty_var("NIX_LD"))
+    }
+
+    /// Where answers worth keeping between runs go: `$XDG_CACHE_HOME/pydoctor`, default
+    /// `~/.cache/pydoctor`; none unless that is an absolute path.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        let base = match self.nonempty_var("XDG_CACHE_HOME") {
+            Some(x) => PathBuf::from(x),
+            None => PathBuf::from(self.nonempty_var("HOME")?).join(".cache"),
+        };
+        base.is_absolute().then(|| base.join("pydoctor"))
+    }
+}
+
+impl Settings {
+    /// What the loader emulation reads from the user's environment.
+    pub fn from_request(request: &Request) -> Settings {
+        Settings {
+            ld_library_path: request.ld_library_path().unwrap_or_default(),
+            cwd: request.cwd.clone(),
+            store_dir: request.store_dir(),
+            nix_ld: request.nix_ld_loader(),
+            nix_ld_library_path: Settings::nix_ld_library_path_or_default(
+                request.nonempty_var("NIX_LD_LIBRARY_PATH"),
+            ),
+        }
     }
 }
 

@@ -17,9 +17,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pydoctor::elf::{self, Target};
+use pydoctor::env::loader_facts::Loaders;
+use pydoctor::loader::Resolver;
 use pydoctor::loader::cache::{FLAGS_X86_64, LdCache};
-use pydoctor::loader::{LoaderContext, Resolver, findings};
 use pydoctor::request::Request;
+use pydoctor::source::loader_findings::findings;
 
 #[path = "support/elf_bytes.rs"]
 mod elf_bytes;
@@ -200,8 +202,8 @@ fn the_resolver_on_mutated_files_finishes_with_whole_json() {
         cwd: scratch.clone(),
         ..Request::default()
     };
-    let ctx = LoaderContext::host(&request)
-        .unwrap()
+    let ctx = Loaders::from_request(&request)
+        .host()
         .with_ld_library_path(vec![scratch.display().to_string()]);
     let started = Instant::now();
     let mut rng = Rng(0xe1f_5eed);

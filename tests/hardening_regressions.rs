@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pydoctor::elf::{self, Target};
+use pydoctor::env::loader_facts::Loaders;
+use pydoctor::loader::Resolver;
 use pydoctor::loader::cache::{FLAGS_X86_64, LdCache};
-use pydoctor::loader::{LoaderContext, Resolver, findings};
 use pydoctor::request::Request;
 use pydoctor::rules::Database;
 use pydoctor::rules::files::RuleFile;
 use pydoctor::source::input::read_bounded;
+use pydoctor::source::loader_findings::findings;
 use pydoctor::source::text::analyse;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/regressions");
@@ -51,8 +53,8 @@ fn elf_resolve_regressions() {
         cwd: tmp.path().to_path_buf(),
         ..Request::default()
     };
-    let ctx = LoaderContext::host(&request)
-        .unwrap()
+    let ctx = Loaders::from_request(&request)
+        .host()
         .with_ld_library_path(vec![tmp.path().display().to_string()]);
     replay("elf_resolve", Duration::from_secs(10), |data| {
         let _ = elf::check_header(data, Target::X86_64);

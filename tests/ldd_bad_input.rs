@@ -6,7 +6,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use pydoctor::loader::{self, LoaderContext, Resolver};
+use pydoctor::env::loader_facts::Loaders;
+use pydoctor::loader::Resolver;
+use pydoctor::source::loader_findings;
 use support::Fx;
 
 /// `<dir>/libb.so` needing liba.so, which no longer exists anywhere.
@@ -19,7 +21,7 @@ fn needs_missing_liba(fx: &Fx, dir: &str) -> std::path::PathBuf {
 }
 
 fn host(fx: &Fx, env: &[(&str, &str)]) -> Resolver {
-    Resolver::new(LoaderContext::host(&fx.request(env, fx.dir.path())).unwrap())
+    Resolver::new(Loaders::from_request(&fx.request(env, fx.dir.path())).host())
 }
 
 #[test]
@@ -45,7 +47,7 @@ fn truncated_and_mutated_libraries_are_errors_not_panics() {
         let mutated = fx.path(&format!("T/mut{i}.so"));
         std::fs::write(&mutated, &m).unwrap();
         let object = resolver.resolve(&mutated);
-        let _ = loader::findings(std::slice::from_ref(&object));
+        let _ = loader_findings::findings(std::slice::from_ref(&object));
     }
 }
 

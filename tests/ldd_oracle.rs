@@ -16,8 +16,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use pydoctor::env::loader_facts::Loaders;
+use pydoctor::loader::Resolver;
 use pydoctor::loader::report::NeededLibrary;
-use pydoctor::loader::{LoaderContext, Resolver};
 use rayon::prelude::*;
 
 /// (file name fragment, reason) pairs that are allowed to differ.
@@ -111,7 +112,7 @@ fn compare(files: &[PathBuf]) -> Vec<String> {
         cwd: std::env::current_dir().unwrap(),
         ..Default::default()
     };
-    let resolver = Resolver::new(LoaderContext::host(&request).unwrap());
+    let resolver = Resolver::new(Loaders::from_request(&request).host());
     files
         .par_iter()
         .filter_map(|file| {

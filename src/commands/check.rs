@@ -14,6 +14,7 @@ use super::resolution::{ImportCheck, Verifier, files_with_missing, resolve_all};
 use super::store_pick;
 use crate::catalog::causes::CauseTables;
 use crate::cli::CheckArgs;
+use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
 use crate::env::{self, Interpreter, interpreter};
 use crate::error::{Error, Result};
@@ -27,6 +28,7 @@ use crate::report::payload::ModuleSummary;
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, read_bounded};
+use crate::source::loader_findings;
 use crate::source::package::{self, PackageFiles};
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome, ProbeResult};
 use crate::source::text;
@@ -76,8 +78,9 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     );
 
     // The loader context is derived while the import runs: both take about as long.
+    let loaders = Loaders::from_request(request);
     let (context, runs) = std::thread::scope(|scope| {
-        let context = scope.spawn(|| LoaderContext::for_interpreter(&interpreter.real, request));
+        let context = scope.spawn(|| loaders.for_interpreter(&interpreter.real));
         let runs = run_probes(args, &interpreter, &options);
         (context.join(), runs)
     });
@@ -104,7 +107,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         &request.env_settings(),
     );
     let context = match context {
-        Ok(Ok(ctx)) => Some(through_nix_ld(ctx, &environment, request)),
+        Ok(Ok(ctx)) => Some(through_nix_ld(ctx, &environment, &loaders)),
         _ => None,
     };
     let sys_path = facts_run
@@ -227,14 +230,14 @@ fn run_probes(
 fn through_nix_ld(
     ctx: LoaderContext,
     environment: &Environment,
-    request: &Request,
+    loaders: &Loaders,
 ) -> LoaderContext {
     let fhs = environment.nix_ld.fhs_loader == Some(FhsLoaderKind::NixLd)
         && ctx.interpreter.as_deref() == Some(Path::new(loader::context::HOST_LOADER));
     if !fhs {
         return ctx;
     }
-    ctx.with_nix_ld_from(request)
+    loaders.through_nix_ld(ctx)
 }
 
 /// The interpreter never ran the probe: that is the diagnosis, not the module.
@@ -262,7 +265,7 @@ fn cannot_start_report(
                 ),
                 interpreter,
                 fhs,
-                &loader::context::nix_ld_loader(request),
+                &request.nix_ld_loader(),
             )),
             ProbeOutcome::Ran(_) => None,
         })
@@ -379,7 +382,7 @@ impl Checked {
                 self.preloaded.extend_from_slice(&observed);
                 let objects = resolve_all(ctx.clone().with_preloaded(observed), &elf_files);
                 self.broken_files.extend(files_with_missing(&objects));
-                loader::findings(&objects)
+                loader_findings::findings(&objects)
             }
             None => {
                 self.notes.push(

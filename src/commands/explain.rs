@@ -9,16 +9,18 @@ use std::path::{Path, PathBuf};
 use super::resolution::{Verifier, files_with_missing, resolve_all};
 use super::store_pick;
 use crate::cli::ExplainArgs;
+use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Failure, PythonKind};
-use crate::loader::{self, LoaderContext};
+use crate::loader::LoaderContext;
 use crate::outcome::{Command, Status};
 use crate::report::Report;
 use crate::report::payload::{ExplainPayload, InputFacts, Payload};
 use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::input::{DEFAULT_LIMIT, Input, read_bounded};
+use crate::source::loader_findings;
 use crate::source::package;
 use crate::source::text::{TextEvidence, analyse_with};
 
@@ -155,12 +157,12 @@ fn resolve_local_files(evidence: &mut Evidence, request: &Request) -> Option<Loc
     }
     let python = &evidence.environment.python;
     let context = match python.executable.as_deref().map(Path::new) {
-        Some(exe) if exe.exists() => LoaderContext::for_interpreter(exe, request).ok()?,
+        Some(exe) if exe.exists() => Loaders::from_request(request).for_interpreter(exe).ok()?,
         _ if python.kind == PythonKind::NixStore => return None,
-        _ => LoaderContext::host(request).ok()?,
+        _ => Loaders::from_request(request).host(),
     };
     let objects = resolve_all(context.clone(), &files);
-    let found = loader::findings(&objects);
+    let found = loader_findings::findings(&objects);
     let text = std::mem::take(&mut evidence.findings);
     crate::evidence::merge_text_and_loader(&mut evidence.findings, text, found);
     Some(LocalResolution {

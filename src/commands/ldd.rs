@@ -6,19 +6,22 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::cli::LddArgs;
+use crate::env::loader_facts::Loaders;
 use crate::error::{Error, Result};
 use crate::evidence::{EnvSource, Environment};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
-use crate::loader::{self, LoaderContext, Resolver};
+use crate::loader::{LoaderContext, Resolver};
 use crate::outcome::Command;
 use crate::report::Report;
 use crate::report::payload::{LddPayload, LoaderFacts, Payload};
 use crate::request::Request;
+use crate::source::loader_findings;
 
 pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
+    let loaders = Loaders::from_request(request);
     let ctx = match &args.python {
-        Some(python) => LoaderContext::for_interpreter(python, request)?,
-        None => LoaderContext::host(request)?,
+        Some(python) => loaders.for_interpreter(python)?,
+        None => loaders.host(),
     };
     let environment = environment_of(&ctx, args, request);
     let loader_facts = loader_facts(&ctx);
@@ -42,7 +45,7 @@ pub fn run(args: &LddArgs, request: &Request) -> Result<Report> {
         objects.iter_mut().for_each(unfold);
     }
     let mut report = Report::new(Command::Ldd, environment);
-    report.findings = loader::findings(&objects);
+    report.findings = loader_findings::findings(&objects);
     report.settle_status();
     report.objects = Some(objects);
     report.input_errors = unusable;
@@ -57,8 +60,9 @@ fn unusable_inputs(objects: &[ResolvedObject]) -> Vec<String> {
     objects
         .iter()
         .filter_map(|o| {
-            let error = o.error.as_deref()?;
-            (error.starts_with("cannot open") || error == "not an ELF file")
+            let error = o.error.as_ref()?;
+            error
+                .is_unusable_input()
                 .then(|| format!("{}: {error}", o.path))
         })
         .collect()

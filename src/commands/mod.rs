@@ -6,6 +6,7 @@ pub mod env;
 pub mod explain;
 pub mod fix;
 pub mod ldd;
+pub mod loaders;
 pub mod output;
 pub mod resolution;
 pub mod rules;

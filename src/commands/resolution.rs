@@ -9,9 +9,10 @@ use rayon::prelude::*;
 use crate::env::Interpreter;
 use crate::evidence::{CauseKind, Finding};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
-use crate::loader::{self, LoaderContext, Resolver};
+use crate::loader::{LoaderContext, Resolver};
 use crate::outcome::Verification;
 use crate::rules::{FixPlan, FixVerifier};
+use crate::source::loader_findings;
 use crate::source::probe::{self, ProbeOptions, ProbeOutcome};
 
 /// Resolve files in parallel; one resolver, so each library is parsed once.
@@ -74,7 +75,7 @@ impl Verifier<'_> {
             .with_preloaded(self.preloaded.to_vec())
             .with_extra_library_dirs(extra_dirs.to_vec());
         let objects = resolve_all(ctx, self.files);
-        let problems = loader::findings(&objects)
+        let problems = loader_findings::findings(&objects)
             .into_iter()
             .filter(|f| {
                 !f.latent

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::resolution::Verifier;
 use super::store_pick;
 use crate::cli::ScanArgs;
+use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
 use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
 use crate::error::{Error, Result};
@@ -210,9 +211,10 @@ fn loader_context(
     interpreter: &Interpreter,
     request: &Request,
 ) -> Result<(LoaderContext, Option<String>)> {
-    match LoaderContext::for_interpreter(&interpreter.real, request) {
+    let loaders = Loaders::from_request(request);
+    match loaders.for_interpreter(&interpreter.real) {
         Ok(ctx) => Ok((ctx, None)),
-        Err(e) => Ok((LoaderContext::host(request)?, Some(e.to_string()))),
+        Err(e) => Ok((loaders.host(), Some(e.to_string()))),
     }
 }
 

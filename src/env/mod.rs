@@ -9,6 +9,8 @@ pub mod classify;
 pub mod interpreter;
 pub mod interpreter_facts;
 pub mod kernel;
+pub mod loader_facts;
+mod loader_help;
 pub mod machine;
 pub mod nix_store;
 pub mod probe_script;
@@ -285,18 +287,12 @@ fn kind_of_path(path: &Path, settings: &Settings, store: &str) -> PythonKind {
     kind
 }
 
-/// nix-glibc when the loader is in the store; musl for ld-musl; else fhs-glibc.
+/// The loader's flavour, by the loader's own classifier (the path as PT_INTERP writes it: a
+/// link into the store is not followed, as this has always reported it); none without one.
 pub fn loader_flavor(loader: Option<&str>, store: &str) -> LoaderFlavor {
-    let Some(loader) = loader else {
-        return LoaderFlavor::Unknown;
-    };
-    let store = store.trim_end_matches('/');
-    if !store.is_empty() && loader.starts_with(&format!("{store}/")) {
-        LoaderFlavor::NixGlibc
-    } else if loader.contains("ld-musl") {
-        LoaderFlavor::Musl
-    } else {
-        LoaderFlavor::FhsGlibc
+    match loader {
+        Some(l) => crate::loader::flavor::classify(Path::new(l), Path::new(l), Path::new(store)),
+        None => LoaderFlavor::Unknown,
     }
 }
 
@@ -344,17 +340,14 @@ mod tests {
     #[test]
     fn loader_flavours() {
         let s = "/nix/store";
+        // pkgsMusl: in the store, and musl (env once said nix-glibc here, the loader musl).
         assert_eq!(
-            loader_flavor(Some("/nix/store/x-glibc-2.40/lib/ld-linux-x86-64.so.2"), s),
-            LoaderFlavor::NixGlibc
+            loader_flavor(Some("/nix/store/x-musl-1.2.5/lib/ld-musl-x86_64.so.1"), s),
+            LoaderFlavor::Musl
         );
         assert_eq!(
             loader_flavor(Some("/lib/ld-musl-x86_64.so.1"), s),
             LoaderFlavor::Musl
-        );
-        assert_eq!(
-            loader_flavor(Some("/lib64/ld-linux-x86-64.so.2"), s),
-            LoaderFlavor::FhsGlibc
         );
         assert_eq!(loader_flavor(None, s), LoaderFlavor::Unknown);
     }

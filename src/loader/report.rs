@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::ResolveError;
+
 /// One ELF file examined, with its needed libraries resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvedObject {
@@ -12,7 +14,7 @@ pub struct ResolvedObject {
     /// Why the file itself could not be examined (not an ELF, truncated, unreadable), or why
     /// the loader would refuse it (wrong class or machine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<ResolveError>,
     /// DT_NEEDED order, transitive below.
     pub needed: Vec<NeededLibrary>,
     /// What the file's headers say, when it could be read.
@@ -63,7 +65,7 @@ pub struct NeededLibrary {
     /// The loader's error when the search stopped on a bad file, or only files of another
     /// class were found ("wrong ELF class: ELFCLASS32").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<ResolveError>,
     /// Files with this name that the loader skipped (other class or machine).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rejected: Vec<Rejected>,

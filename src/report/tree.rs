@@ -53,7 +53,7 @@ fn render_object(object: &ResolvedObject, style: &Style, out: &mut dyn Write) ->
     paint(out, style, Style::bold, &object.path)?;
     if let Some(error) = &object.error {
         out.write_all(b" ")?;
-        paint(out, style, Style::red, error)?;
+        paint(out, style, Style::red, &error.to_string())?;
         return out.write_all(b"\n");
     }
     if object.executable_stack {
@@ -180,10 +180,13 @@ fn render_missing(
     style: &Style,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let what = lib.error.as_deref().unwrap_or("not found");
+    let what = lib
+        .error
+        .as_ref()
+        .map_or_else(|| "not found".to_string(), ToString::to_string);
     paint(out, style, Style::red, &lib.soname)?;
     out.write_all(b" ")?;
-    paint(out, style, Style::red, what)?;
+    paint(out, style, Style::red, &what)?;
     out.write_all(b"\n")?;
     if !lib.tried.is_empty() {
         note(out, prefix, "", style, Style::dim, "searched, in order:")?;

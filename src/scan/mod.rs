@@ -17,9 +17,10 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{CauseKind, Finding, FindingSource};
+use crate::evidence::{CauseKind, Finding};
 use crate::loader::report::{NeededLibrary, ResolvedObject};
 use crate::loader::{self, Resolver};
+use crate::source::loader_findings;
 
 pub use record::{Distribution, Owners};
 pub use target::{ScanTarget, TargetKind};
@@ -93,18 +94,12 @@ pub fn resolve_all(
 /// The findings for one resolved file: the loader's, plus a file the loader would refuse
 /// outright (truncated, unreadable) that the loader's findings leave to the caller.
 pub fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
-    let mut findings = loader::findings(std::slice::from_ref(object));
+    let mut findings = loader_findings::findings(std::slice::from_ref(object));
+    // A refusal (class, machine) is among the loader's findings already.
     if let Some(error) = &object.error
-        && !findings.iter().any(|f| f.kind == CauseKind::WrongElfClass)
+        && !error.is_refusal()
     {
-        findings.push(
-            Finding::new(
-                CauseKind::WrongElfClass,
-                FindingSource::Elf,
-                format!("{}: {error}", object.path),
-            )
-            .library(&object.path),
-        );
+        findings.push(loader_findings::root_finding(&object.path, error));
     }
     findings
 }

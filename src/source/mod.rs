@@ -7,6 +7,7 @@
 
 pub mod clues;
 pub mod input;
+pub mod loader_findings;
 pub mod messages;
 pub mod package;
 pub mod paste;

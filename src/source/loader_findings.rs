@@ -1,20 +1,19 @@
 //! From resolved trees to findings: one [`Finding`] per distinct problem (a missing library
 //! per requiring object, a missing version, a wrong class, a refused executable stack), plus
 //! latent ones for libraries found only by luck of the environment.
+//! The loader emulation says what ld.so would do; this says what that means as evidence,
+//! like the other evidence makers of this layer (the import probe, the text parsers).
 //!
-//! Paths in findings are lexically normalised (`a/b/../c` → `a/c`, no symlinks resolved):
-//! one file reached through two `$ORIGIN` routes is one finding. The `objects` tree keeps
-//! the loader's spelling, which is what `$ORIGIN` sees.
+//! Paths in findings are lexically normalised (see [`lexically_normal`]): one file reached
+//! through two `$ORIGIN` routes is one finding.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 use rayon::prelude::*;
 
 use crate::evidence::{CauseKind, Finding, FindingSource};
-
-use super::report::{NeededLibrary, ResolvedObject};
-use super::versions;
+use crate::loader::report::{FoundVia, NeededLibrary, ResolvedObject, VersionProblem};
+use crate::loader::{ResolveError, lexically_normal, versions};
 
 /// Findings for a set of resolved files, in tree order, without duplicates. Each file's
 /// trees are walked in parallel; the merge keeps the first of each finding, in file order.
@@ -56,17 +55,10 @@ impl Collector {
         }
     }
 
-    fn root_error(&mut self, path: &str, error: &str) {
+    fn root_error(&mut self, path: &str, error: &ResolveError) {
         // Unreadable files are the caller's report line, not a loader finding.
-        if error.starts_with("wrong ELF class") || error.starts_with("wrong machine") {
-            self.push(
-                Finding::new(
-                    CauseKind::WrongElfClass,
-                    FindingSource::Elf,
-                    format!("{path}: {error}"),
-                )
-                .library(path),
-            );
+        if error.is_refusal() {
+            self.push(root_finding(path, error));
         }
     }
 
@@ -88,7 +80,7 @@ impl Collector {
                             "{} is found only {} ({path}); without it the loader would not find it",
                             lib.soname,
                             match lib.found_via {
-                                Some(super::report::FoundVia::AlreadyLoaded) => {
+                                Some(FoundVia::AlreadyLoaded) => {
                                     "because an earlier import already loaded it"
                                 }
                                 _ => "through LD_LIBRARY_PATH",
@@ -115,7 +107,7 @@ impl Collector {
     fn not_found(&mut self, lib: &NeededLibrary, parent: &str) {
         let soname = &lib.soname;
         let (kind, detail) = match &lib.error {
-            Some(e) => (CauseKind::WrongElfClass, format!("{soname}: {e}")),
+            Some(e) => (cause_of(e), format!("{soname}: {e}")),
             None if soname.starts_with("libc.musl-") || soname.starts_with("ld-musl-") => (
                 CauseKind::MuslGlibcMismatch,
                 format!("{parent} is built for musl (needs {soname}) but the loader is glibc's"),
@@ -135,7 +127,39 @@ impl Collector {
     }
 }
 
-fn version_finding(p: &super::report::VersionProblem, provider: &str) -> Finding {
+/// The cause a resolver error stands for: the one place loader errors meet cause kinds.
+pub fn cause_of(error: &ResolveError) -> CauseKind {
+    match error {
+        // Built for another word size or machine, or no loadable ELF file at all (a bad
+        // header stops the search): the text tables file "invalid ELF header" and "file too
+        // short" under the same kind.
+        ResolveError::WrongClass(_)
+        | ResolveError::WrongMachine(_)
+        | ResolveError::NotElf
+        | ResolveError::BadHeader(_)
+        | ResolveError::BadCandidate { .. }
+        | ResolveError::Unreadable(_)
+        | ResolveError::CannotOpen { .. } => CauseKind::WrongElfClass,
+        // The name leads nowhere: the library cannot be found, whatever lies on disk.
+        ResolveError::EmptyDst => CauseKind::MissingSharedLibrary,
+        // Only on a library that was found; no cause of its own.
+        ResolveError::TreeTooDeep(_) => CauseKind::Unknown,
+        // Text read back from JSON: what every error was filed as before errors had types.
+        ResolveError::Reported(_) => CauseKind::WrongElfClass,
+    }
+}
+
+/// The finding for a file given that the loader would not map: `path: error`.
+pub fn root_finding(path: &str, error: &ResolveError) -> Finding {
+    Finding::new(
+        cause_of(error),
+        FindingSource::Elf,
+        format!("{path}: {error}"),
+    )
+    .library(path)
+}
+
+fn version_finding(p: &VersionProblem, provider: &str) -> Finding {
     let kind = match versions::family(&p.version) {
         "GLIBC_" => CauseKind::GlibcVersionTooOld,
         "GLIBCXX_" | "CXXABI_" => CauseKind::LibstdcxxVersionTooOld,
@@ -168,83 +192,9 @@ fn exec_stack(path: &str, parent: Option<&str>) -> Finding {
     f
 }
 
-/// `.` and `..` components resolved on the text alone (no symlinks followed), so
-/// `/v/numpy/_core/../../numpy.libs/x.so` is `/v/numpy.libs/x.so`. `..` at the root stays
-/// at the root; leading `..` of a relative path are kept.
-pub fn lexically_normal(path: &str) -> Cow<'_, str> {
-    // Most paths have nothing to resolve: no copy for them (a large `ldd` run normalises
-    // every library of every tree).
-    if is_normal(path) {
-        return Cow::Borrowed(path);
-    }
-    // Built in place (no Vec of parts, no join): every library reached through an
-    // auditwheel `$ORIGIN/../x.libs` RPATH comes this way.
-    let absolute = path.starts_with('/');
-    let mut out = String::with_capacity(path.len() + 1);
-    // Normal components in `out`; leading `..` of a relative path are not counted.
-    let mut depth = 0usize;
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if depth > 0 => {
-                out.truncate(out.rfind('/').unwrap_or(0));
-                depth -= 1;
-            }
-            ".." if absolute => {}
-            _ => {
-                if absolute || !out.is_empty() {
-                    out.push('/');
-                }
-                out.push_str(part);
-                if part != ".." {
-                    depth += 1;
-                }
-            }
-        }
-    }
-    Cow::Owned(match (absolute, out.is_empty()) {
-        (true, true) => "/".to_string(),
-        (false, true) => ".".to_string(),
-        _ => out,
-    })
-}
-
-/// No empty, `.` or `..` component (the leading `/` aside): normalising changes nothing.
-fn is_normal(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    if bytes.is_empty() {
-        return false;
-    }
-    let rest = bytes.strip_prefix(b"/").unwrap_or(bytes);
-    // Split on bytes, not chars: a memchr per component costs more than the scan itself
-    // on paths this short, and every library of every tree comes through here.
-    rest.is_empty()
-        || rest
-            .split(|b| *b == b'/')
-            .all(|part| !part.is_empty() && part != b"." && part != b"..")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loader::report::NeededLibrary;
-
-    #[test]
-    fn dot_and_dot_dot_are_resolved_on_the_text() {
-        assert_eq!(
-            lexically_normal("/v/numpy/_core/../../numpy.libs/libgfortran.so.5"),
-            "/v/numpy.libs/libgfortran.so.5"
-        );
-        assert_eq!(lexically_normal("/a/./b//c/"), "/a/b/c");
-        assert_eq!(lexically_normal("/../a"), "/a");
-        assert_eq!(lexically_normal("../x/../../y"), "../../y");
-        assert_eq!(lexically_normal("a/.."), ".");
-        assert_eq!(lexically_normal("a/../../b"), "../b");
-        assert_eq!(lexically_normal("./a/b/../c"), "a/c");
-        assert_eq!(lexically_normal("/a/.."), "/");
-        assert_eq!(lexically_normal("/"), "/");
-        assert_eq!(lexically_normal(""), ".");
-    }
 
     fn missing(soname: &str) -> NeededLibrary {
         NeededLibrary {
@@ -267,7 +217,7 @@ mod tests {
     fn found(path: &str, needed: Vec<NeededLibrary>) -> NeededLibrary {
         NeededLibrary {
             path: Some(path.into()),
-            found_via: Some(super::super::report::FoundVia::Rpath),
+            found_via: Some(FoundVia::Rpath),
             tried: Vec::new(),
             tried_via: Vec::new(),
             needed,
