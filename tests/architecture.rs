@@ -52,7 +52,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "fix", "rules", "outcome", "scan", "catalog", "evidence", "loader", "error", "version",
+            "fix", "rules", "outcome", "scan", "source", "env", "catalog", "evidence", "loader",
+            "error", "version",
         ],
     ),
     ("request", &["env", "loader"]),
@@ -280,7 +281,10 @@ fn the_layering_is_a_dag() {
 
 #[test]
 fn only_the_report_layer_prints() {
-    let re = regex::Regex::new(r"\b(e?print(ln)?!|io::stdout\(\)|io::stderr\(\))").unwrap();
+    // Asking whether stdout is a terminal is no printing; taking the stream for anything else is.
+    let re =
+        regex::Regex::new(r"\b(e?print(ln)?!|io::std(out|err)\(\)(\.(lock|write)|\s*[;,)]))")
+            .unwrap();
     let mut files = Vec::new();
     rust_files(&src(), &mut files);
     let mut wrong = Vec::new();
