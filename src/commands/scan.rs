@@ -14,9 +14,10 @@ use super::store_pick;
 use crate::cli::ScanArgs;
 use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
-use crate::env::{self, EnvOptions, HowFound, Interpreter, interpreter};
+use crate::env::{self, EnvOptions, EnvProbe, HowFound, Interpreter, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Finding};
+use crate::loader::report::ResolvedObject;
 use crate::loader::{LoaderContext, Resolver};
 use crate::outcome::{Command, Diagnosis};
 use crate::report::Report;
@@ -29,6 +30,93 @@ use crate::scan::{self, Owners, ScanTarget, TargetKind, Walk};
 
 pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let flag = args.python.python.as_deref();
+    let chosen = choose(args, request)?;
+    let gathered = gather(&chosen, request)?;
+    // A wrong path in CI must not pass green: a tree with no ELF file and no installed
+    // distribution holds nothing to scan.
+    if gathered.walked.elf_files.is_empty() && gathered.records.is_empty() {
+        let roots: Vec<String> = chosen
+            .target
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect();
+        return Err(Error::Usage(format!(
+            "nothing to scan in {}: no ELF file and no installed distribution (.dist-info) found",
+            roots.join(", ")
+        )));
+    }
+    let Gathered {
+        walked,
+        probed,
+        database,
+        context,
+        loader_note,
+        resolver,
+        records,
+        objects,
+    } = gathered;
+    let interpreter = probed.interpreter.clone().unwrap_or(chosen.interpreter);
+    let target = chosen.target;
+    let (owners, record_errors) = Owners::from_records(records);
+    let objects = in_walk_order(objects, &walked);
+    let judged = judge(&objects, &owners, &target.roots);
+    let mut findings = probed.findings.clone();
+    findings.extend(scan::all_findings(&judged.per_object));
+    let failing_paths: Vec<String> = judged
+        .failing
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let mut report = Report::new(Command::Scan, probed.environment.clone());
+    report.diagnoses = diagnose(
+        &report,
+        &findings,
+        context,
+        judged.failing,
+        request,
+        database?,
+    );
+    report.findings = findings;
+    report.settle_status();
+    report.objects = Some(objects);
+
+    let mut errors = walked.errors;
+    errors.extend(record_errors);
+    let context = resolver.context();
+    let scan = ScanFacts {
+        kind: target.kind,
+        roots: target.roots.clone(),
+        interpreter: interpreter.path.clone(),
+        interpreter_chosen_by: chosen_by(&target, flag),
+        loader: context.interpreter.clone(),
+        loader_flavor: context.flavor,
+        glibc_version: context.glibc_version.clone(),
+        loader_note,
+        files_seen: walked.files_seen,
+        elf_files: walked.elf_files.len(),
+        symlinks_skipped: walked.symlinks_skipped,
+        distributions: owners.distributions.len(),
+        errors,
+    };
+    report.extra = Payload::Scan(ScanPayload {
+        scan,
+        failing: failing_paths,
+        dependencies: judged.dependencies,
+        packages: judged.packages,
+    });
+    Ok(report)
+}
+
+/// What is scanned, with which interpreter; with no PATH, the interpreter's own site-packages
+/// (it is run first to say where they are).
+struct Chosen {
+    interpreter: Interpreter,
+    early_probe: Option<EnvProbe>,
+    target: ScanTarget,
+}
+
+fn choose(args: &ScanArgs, request: &Request) -> Result<Chosen> {
     let named = args
         .path
         .as_deref()
@@ -36,9 +124,8 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .transpose()?;
     let interpreter = match &args.python.kernel {
         Some(_) => super::target::choose(&args.python, request)?.interpreter,
-        None => choose_interpreter(flag, named.as_ref(), request)?,
+        None => choose_interpreter(args.python.python.as_deref(), named.as_ref(), request)?,
     };
-    // With no PATH, the interpreter must say where its site-packages are before the walk.
     let (early_probe, target) = match named {
         Some(target) => (None, target),
         None => {
@@ -51,10 +138,30 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
             (Some(probed), target)
         }
     };
-    // Everything overlaps: the walk starts at once; the interpreter's facts, the rules and
-    // the loader's facts are gathered meanwhile. Each ELF file is resolved as soon as it is
-    // found once the loader is known (those found before wait for it), and each RECORD is
-    // read as soon as its `.dist-info` is met.
+    Ok(Chosen {
+        interpreter,
+        early_probe,
+        target,
+    })
+}
+
+/// What the walk, the interpreter, the rules and the loader gave.
+struct Gathered {
+    walked: Walk,
+    probed: EnvProbe,
+    database: Result<rules::Database>,
+    context: LoaderContext,
+    loader_note: Option<String>,
+    resolver: Resolver,
+    records: Vec<scan::record::Record>,
+    objects: Vec<ResolvedObject>,
+}
+
+/// Everything overlaps: the walk starts at once; the interpreter's facts, the rules and the
+/// loader's facts are gathered meanwhile. Each ELF file is resolved as soon as it is found
+/// once the loader is known (those found before wait for it), and each RECORD is read as soon
+/// as its `.dist-info` is met.
+fn gather(chosen: &Chosen, request: &Request) -> Result<Gathered> {
     let progress = Progress::new(std::io::stderr().is_terminal());
     let resolver: OnceLock<Resolver> = OnceLock::new();
     // `None` once the resolver is ready; files found before then wait here.
@@ -84,15 +191,16 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
             locked(&records).push(record);
         }
     };
+    let interpreter = &chosen.interpreter;
     let (walked, (probed, (database, context))) = rayon::join(
-        || walk_roots(&target.roots, &found),
+        || walk_roots(&chosen.target.roots, &found),
         || {
             let setup = rayon::join(
                 // A named tree needs nothing that only a running interpreter knows.
-                || match early_probe {
+                || match chosen.early_probe.clone() {
                     Some(probed) => probed,
                     None => env::describe_without_running(
-                        &interpreter,
+                        interpreter,
                         &request.env_settings(),
                         &EnvOptions::default(),
                     ),
@@ -100,7 +208,7 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
                 || {
                     rayon::join(
                         || rules::Database::load(&request.rules_dirs),
-                        || loader_context(&interpreter, request),
+                        || loader_context(interpreter, request),
                     )
                 },
             );
@@ -114,29 +222,24 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     );
     progress.finish();
     let (context, loader_note) = context?;
-    let interpreter = probed.interpreter.clone().unwrap_or(interpreter);
-    let resolver = resolver
-        .into_inner()
-        .expect("set when the context is known");
-    let records = records.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // A wrong path in CI must not pass green: a tree with no ELF file and no installed
-    // distribution holds nothing to scan.
-    if walked.elf_files.is_empty() && records.is_empty() {
-        let roots: Vec<String> = target
-            .roots
-            .iter()
-            .map(|r| r.display().to_string())
-            .collect();
-        return Err(Error::Usage(format!(
-            "nothing to scan in {}: no ELF file and no installed distribution (.dist-info) found",
-            roots.join(", ")
-        )));
-    }
-    let (owners, record_errors) = Owners::from_records(records);
-    let mut objects = resolved
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    // The walk's order (by path), whatever order the files were resolved in.
+    Ok(Gathered {
+        walked,
+        probed,
+        database,
+        context,
+        loader_note,
+        resolver: resolver
+            .into_inner()
+            .expect("set when the context is known"),
+        records: records.into_inner().unwrap_or_else(PoisonError::into_inner),
+        objects: resolved
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner),
+    })
+}
+
+/// The walk's order (by path), whatever order the files were resolved in.
+fn in_walk_order(mut objects: Vec<ResolvedObject>, walked: &Walk) -> Vec<ResolvedObject> {
     let order: rustc_hash::FxHashMap<&std::ffi::OsStr, usize> = walked
         .elf_files
         .iter()
@@ -144,9 +247,20 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         .map(|(i, p)| (p.as_os_str(), i))
         .collect();
     objects.sort_by_cached_key(|o| order.get(std::ffi::OsStr::new(&o.path)).copied());
+    objects
+}
 
+/// Each file's findings, by package, and the files that would fail to load.
+struct Judged {
+    per_object: Vec<Vec<Finding>>,
+    packages: Vec<scan::PackageSummary>,
+    failing: Vec<PathBuf>,
+    dependencies: Vec<String>,
+}
+
+fn judge(objects: &[ResolvedObject], owners: &Owners, roots: &[PathBuf]) -> Judged {
     // Vendored libraries loaded by other scanned files are judged through those files.
-    let dependencies = scan::dependencies(&objects);
+    let dependencies = scan::dependencies(objects);
     let per_object: Vec<Vec<Finding>> = objects
         .par_iter()
         .map(|o| {
@@ -157,53 +271,21 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
             }
         })
         .collect();
-    let packages = scan::summarize(&objects, &per_object, &owners, &target.roots);
-    let mut findings = probed.findings.clone();
-    findings.extend(scan::all_findings(&per_object));
+    let packages = scan::summarize(objects, &per_object, owners, roots);
     let failing: Vec<PathBuf> = objects
         .iter()
         .zip(&per_object)
         .filter(|(_, f)| f.iter().any(|f| !f.latent))
         .map(|(o, _)| PathBuf::from(&o.path))
         .collect();
-
-    let failing_paths: Vec<String> = failing
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    let mut report = Report::new(Command::Scan, probed.environment.clone());
-    report.diagnoses = diagnose(&report, &findings, context, failing, request, database?);
-    report.findings = findings;
-    report.settle_status();
-    report.objects = Some(objects);
-
-    let mut errors = walked.errors;
-    errors.extend(record_errors);
-    let context = resolver.context();
-    let scan = ScanFacts {
-        kind: target.kind,
-        roots: target.roots.clone(),
-        interpreter: interpreter.path.clone(),
-        interpreter_chosen_by: chosen_by(&target, flag),
-        loader: context.interpreter.clone(),
-        loader_flavor: context.flavor,
-        glibc_version: context.glibc_version.clone(),
-        loader_note,
-        files_seen: walked.files_seen,
-        elf_files: walked.elf_files.len(),
-        symlinks_skipped: walked.symlinks_skipped,
-        distributions: owners.distributions.len(),
-        errors,
-    };
     let mut dependencies: Vec<String> = dependencies.into_iter().collect();
     dependencies.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
-    report.extra = Payload::Scan(ScanPayload {
-        scan,
-        failing: failing_paths,
-        dependencies,
+    Judged {
+        per_object,
         packages,
-    });
-    Ok(report)
+        failing,
+        dependencies,
+    }
 }
 
 /// The loader of the interpreter; the host's when the interpreter has none to read.
