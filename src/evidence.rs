@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 mod identity;
-pub use identity::{FindingKey, FindingSet, merge_text_and_loader};
+pub use identity::{FindingKey, FindingSet, merge_quoted, merge_text_and_loader};
 
 /// What went wrong, in the fixed vocabulary of docs/json.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -33,6 +33,39 @@ impl Finding {
     pub fn same_cause(&self, other: &Finding) -> bool {
         self.kind == other.kind && self.library == other.library
     }
+
+    /// How much a finding read from text names: its library, the file that needs it, the
+    /// provider (a message cut by a terminal tells less than the same message whole).
+    pub fn told(&self) -> usize {
+        [&self.library, &self.required_by, &self.provider]
+            .iter()
+            .filter(|v| v.is_some())
+            .count()
+    }
+
+    /// True when `other` may be the same message as this one, once cut: the same cause, and
+    /// each of the file and the provider the same or missing from one of them.
+    fn agrees_with(&self, other: &Finding) -> bool {
+        let agrees = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
+        self.same_cause(other)
+            && agrees(&self.required_by, &other.required_by)
+            && agrees(&self.provider, &other.provider)
+    }
+}
+
+/// Add a finding read from text, unless a finding it agrees with is there already (a message
+/// quoted twice, once cut): then what one of them lacks is taken from the other.
+pub fn merge_quoted(findings: &mut Vec<Finding>, finding: Finding) {
+    match findings.iter_mut().find(|f| f.agrees_with(&finding)) {
+        Some(existing) => {
+            if finding.told() > existing.told() {
+                existing.detail = finding.detail.clone();
+            }
+            existing.required_by = existing.required_by.take().or(finding.required_by);
+            existing.provider = existing.provider.take().or(finding.provider);
+        }
+        None => findings.push(finding),
+    }
 }
 
 /// Findings in order of arrival, each kept once.

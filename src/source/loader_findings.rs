@@ -7,13 +7,11 @@
 //! Paths in findings are lexically normalised (see [`lexically_normal`]): one file reached
 //! through two `$ORIGIN` routes is one finding.
 
-use std::collections::HashSet;
-
 use rayon::prelude::*;
 
-use crate::evidence::{CauseKind, Finding, FindingSource};
+use crate::evidence::{CauseKind, Finding, FindingSet, FindingSource};
 use crate::loader::report::{FoundVia, NeededLibrary, ResolvedObject, VersionProblem};
-use crate::loader::{ResolveError, lexically_normal, versions};
+use crate::loader::{ResolveError, lexically_normal};
 
 /// Findings for a set of resolved files, in tree order, without duplicates. Each file's
 /// trees are walked in parallel; the merge keeps the first of each finding, in file order.
@@ -23,7 +21,7 @@ pub fn findings(objects: &[ResolvedObject]) -> Vec<Finding> {
     for finding in per_object.into_iter().flatten() {
         out.push(finding);
     }
-    out.findings
+    out.findings.into_vec()
 }
 
 fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
@@ -38,21 +36,17 @@ fn object_findings(object: &ResolvedObject) -> Vec<Finding> {
     for lib in &object.needed {
         out.walk(lib, &path);
     }
-    out.findings
+    out.findings.into_vec()
 }
 
 #[derive(Default)]
 struct Collector {
-    findings: Vec<Finding>,
-    seen: HashSet<(CauseKind, Option<String>, Option<String>, bool)>,
+    findings: FindingSet,
 }
 
 impl Collector {
     fn push(&mut self, f: Finding) {
-        let key = (f.kind, f.library.clone(), f.required_by.clone(), f.latent);
-        if self.seen.insert(key) {
-            self.findings.push(f);
-        }
+        self.findings.push(f);
     }
 
     fn root_error(&mut self, path: &str, error: &ResolveError) {
@@ -108,7 +102,7 @@ impl Collector {
         let soname = &lib.soname;
         let (kind, detail) = match &lib.error {
             Some(e) => (cause_of(e), format!("{soname}: {e}")),
-            None if soname.starts_with("libc.musl-") || soname.starts_with("ld-musl-") => (
+            None if crate::catalog::causes::is_musl_soname(soname) => (
                 CauseKind::MuslGlibcMismatch,
                 format!("{parent} is built for musl (needs {soname}) but the loader is glibc's"),
             ),
@@ -160,11 +154,7 @@ pub fn root_finding(path: &str, error: &ResolveError) -> Finding {
 }
 
 fn version_finding(p: &VersionProblem, provider: &str) -> Finding {
-    let kind = match versions::family(&p.version) {
-        "GLIBC_" => CauseKind::GlibcVersionTooOld,
-        "GLIBCXX_" | "CXXABI_" => CauseKind::LibstdcxxVersionTooOld,
-        _ => CauseKind::Unknown,
-    };
+    let kind = crate::catalog::causes::version_kind(&p.version);
     let mut f = Finding::new(
         kind,
         FindingSource::Elf,

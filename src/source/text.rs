@@ -10,7 +10,7 @@ use super::clues;
 use super::messages::Tables;
 use super::paste;
 use super::text_env;
-use super::text_evidence::{self, push_unique};
+use super::text_evidence;
 use super::text_package;
 use super::traceback;
 use crate::error::Result;
@@ -79,7 +79,7 @@ pub fn analyse_with(text: &str, tables: &Tables, store_dir: &str) -> TextEvidenc
         let (mut failure, extra) = text_evidence::failure_from_chain(chain.links, tables);
         failure.original_text = Some(original_text(&lines[start..end.min(lines.len())]));
         for finding in extra {
-            push_unique(&mut findings, finding);
+            crate::evidence::merge_quoted(&mut findings, finding);
         }
         failures.push(failure);
     }
@@ -128,7 +128,7 @@ pub fn analyse_chain_with(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, V
     let (mut findings, _) = text_evidence::scan_findings(&lines, tables);
     let (failure, extra) = text_evidence::failure_from_chain(chain, tables);
     for finding in extra {
-        push_unique(&mut findings, finding);
+        crate::evidence::merge_quoted(&mut findings, finding);
     }
     (failure, findings)
 }

@@ -8,7 +8,7 @@ use super::messages::{LoaderPattern, Tables, Wrapper};
 use super::paste::truncate_at_char;
 pub use super::text_paths::{infer_environment, paths_in};
 use crate::evidence::{
-    CauseKind, ChainLink, Failure, Finding, FindingSource, Misleading, Platform,
+    self, CauseKind, ChainLink, Failure, Finding, FindingSource, Misleading, Platform,
 };
 
 /// How much of one wrapper link's text its regexes look at.
@@ -63,7 +63,7 @@ pub fn scan_findings(lines: &[String], tables: &Tables) -> (Vec<Finding>, Implie
             .get(index + 1)
             .and_then(|next| best_join(line, next, tables));
         let found = match (alone, joined) {
-            (Some(a), Some(j)) if told(&j.1) > told(&a.1) => {
+            (Some(a), Some(j)) if j.1.told() > a.1.told() => {
                 consumed = true;
                 Some(j)
             }
@@ -77,7 +77,7 @@ pub fn scan_findings(lines: &[String], tables: &Tables) -> (Vec<Finding>, Implie
             continue;
         };
         implied.record(pattern);
-        push_unique(&mut findings, finding);
+        evidence::merge_quoted(&mut findings, finding);
     }
     (findings, implied)
 }
@@ -113,41 +113,12 @@ fn best_join<'t>(
     let (pattern, finding) = tries
         .iter()
         .filter_map(|joined| match_line(joined, tables))
-        .max_by_key(|(_, f)| told(f))?;
-    let in_next_alone = match_line(next, tables).is_some_and(|(_, f)| told(&f) >= told(&finding));
+        .max_by_key(|(_, f)| f.told())?;
+    let in_next_alone = match_line(next, tables).is_some_and(|(_, f)| f.told() >= finding.told());
     Some((pattern, finding, !in_next_alone))
 }
 
 /// How much a finding tells: its library, the file that needs it, the provider.
-fn told(finding: &Finding) -> usize {
-    [&finding.library, &finding.required_by, &finding.provider]
-        .iter()
-        .filter(|v| v.is_some())
-        .count()
-}
-
-/// Add a finding unless one with the same kind and library is already there and agrees with
-/// it; the parts one of them lacks are taken from the other (a message quoted twice, once cut).
-pub fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
-    let agrees = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
-    let same = findings.iter_mut().find(|f| {
-        f.kind == finding.kind
-            && f.library == finding.library
-            && agrees(&f.required_by, &finding.required_by)
-            && agrees(&f.provider, &finding.provider)
-    });
-    match same {
-        Some(existing) => {
-            if told(&finding) > told(existing) {
-                existing.detail = finding.detail.clone();
-            }
-            existing.required_by = existing.required_by.take().or(finding.required_by);
-            existing.provider = existing.provider.take().or(finding.provider);
-        }
-        None => findings.push(finding),
-    }
-}
-
 /// What a detail template says where the text lacks a capture.
 fn absent_capture(name: &str) -> &'static str {
     match name {
