@@ -12,7 +12,7 @@ out=${1:?usage: capture-outputs.sh DIR}
 bin=${PYDOCTOR_BIN:-target/release/pydoctor}
 [ -x "$bin" ] || cargo build --release -q
 mkdir -p "$out"/{text,pastes,check,scan,ldd,rules,env}
-cache=${PYDOCTOR_TEST_CACHE:-target/tmp/cache}
+cache=$(realpath -m "${PYDOCTOR_TEST_CACHE:-target/tmp/cache}")
 store="$cache/nix-like/nix/store"
 
 # One run: both formats, exit code last; elapsed times blanked.

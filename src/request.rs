@@ -47,9 +47,11 @@ impl Request {
         self.var(name).filter(|v| !v.is_empty())
     }
 
-    /// The Nix store directory: `$NIX_STORE_DIR`, default `/nix/store`.
+    /// The Nix store directory: `$NIX_STORE_DIR`, default `/nix/store`. A relative one is
+    /// taken from the working directory: paths are compared with it absolute.
     pub fn store_dir(&self) -> PathBuf {
-        PathBuf::from(self.nonempty_var("NIX_STORE_DIR").unwrap_or("/nix/store"))
+        self.cwd
+            .join(self.nonempty_var("NIX_STORE_DIR").unwrap_or("/nix/store"))
     }
 
     /// What the env layer needs of the shell, typed once (see `env::Settings`).
@@ -120,4 +122,18 @@ pub fn split_ld_library_path(value: &str) -> Vec<String> {
         return Vec::new();
     }
     value.split([':', ';']).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_relative_store_dir_is_taken_from_the_working_directory() {
+        let r = Request::with_vars(Path::new("/w"), &[("NIX_STORE_DIR", "cache/nix/store")]);
+        assert_eq!(r.store_dir(), Path::new("/w/cache/nix/store"));
+        let r = Request::with_vars(Path::new("/w"), &[]);
+        assert_eq!(r.store_dir(), Path::new("/nix/store"));
+    }
 }
