@@ -47,6 +47,12 @@ pub struct ElfSummary {
 }
 
 impl ElfSummary {
+    /// A shared object with no program interpreter of its own: what a program loader
+    /// (`ld-linux-x86-64.so.2`) is.
+    pub fn is_loader_like(&self) -> bool {
+        self.elf_type == goblin::elf::header::ET_DYN && self.interpreter.is_none()
+    }
+
     /// DT_RPATH as the loader uses it: ignored when DT_RUNPATH exists (docs/loader-and-nix.md, "The search order").
     pub fn effective_rpath(&self) -> Option<&str> {
         if self.runpath.is_some() {

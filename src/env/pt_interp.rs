@@ -24,7 +24,8 @@ pub(crate) fn read(path: &Path) -> Interp {
     of_result(elf::read_interpreter(path))
 }
 
-pub(crate) fn of_bytes(bytes: &[u8]) -> Interp {
+#[cfg(test)]
+fn of_bytes(bytes: &[u8]) -> Interp {
     of_result(elf::parse_interpreter(bytes))
 }
 

@@ -85,14 +85,7 @@ fn read_head(path: &Path) -> Option<Vec<u8>> {
 
 /// A shared object that is a program loader: an ELF `ET_DYN` with no PT_INTERP of its own.
 fn is_elf_loader(bytes: &[u8]) -> bool {
-    let Ok(header) = goblin::elf::Elf::parse_header(bytes) else {
-        return false;
-    };
-    header.e_type == goblin::elf::header::ET_DYN
-        && matches!(
-            super::pt_interp::of_bytes(bytes),
-            super::pt_interp::Interp::None
-        )
+    crate::elf::parse_summary(bytes).is_ok_and(|s| s.is_loader_like())
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

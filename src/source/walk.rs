@@ -238,7 +238,8 @@ pub fn surely_not_elf(path: &Path) -> bool {
 
 /// True when the file starts with `\x7fELF`; reads four bytes and no more.
 pub fn has_elf_magic(path: &Path) -> std::io::Result<bool> {
-    read_magic(File::open(path)?)
+    // A FIFO named where an ELF file was expected must not block the read.
+    read_magic(crate::fsio::open_no_fifo(path)?.0)
 }
 
 fn read_magic(mut file: File) -> std::io::Result<bool> {
