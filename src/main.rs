@@ -36,6 +36,8 @@ fn write_stdout(bytes: &[u8]) -> ExitCode {
     }
 }
 
+/// Parse, run, render, exit. Long because it is the one place that maps every way a run can
+/// end (help, completions, a usage error, a closed pipe, a report) to its exit code, in order.
 fn main() -> ExitCode {
     // Before any child starts: a daemon an import leaves behind is re-parented to us, to reap.
     pydoctor::process::become_subreaper();

@@ -81,24 +81,17 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     report.settle_status();
     report.objects = Some(objects);
 
-    let mut errors = walked.errors;
-    errors.extend(record_errors);
-    let context = resolver.context();
-    let scan = ScanFacts {
-        kind: target.kind,
-        roots: target.roots.clone(),
-        interpreter: interpreter.path.clone(),
-        interpreter_chosen_by: chosen_by(&target, flag),
-        loader: context.interpreter.clone(),
-        loader_flavor: context.flavor,
-        glibc_version: context.glibc_version.clone(),
+    let mut walked = walked;
+    walked.errors.extend(record_errors);
+    let scan = scan_facts(
+        &target,
+        &interpreter,
+        flag,
+        &resolver,
         loader_note,
-        files_seen: walked.files_seen,
-        elf_files: walked.elf_files.len(),
-        symlinks_skipped: walked.symlinks_skipped,
-        distributions: owners.distributions.len(),
-        errors,
-    };
+        &owners,
+        walked,
+    );
     report.extra = Payload::Scan(ScanPayload {
         scan,
         failing: failing_paths,
@@ -160,7 +153,8 @@ struct Gathered {
 /// Everything overlaps: the walk starts at once; the interpreter's facts, the rules and the
 /// loader's facts are gathered meanwhile. Each ELF file is resolved as soon as it is found
 /// once the loader is known (those found before wait for it), and each RECORD is read as soon
-/// as its `.dist-info` is met.
+/// as its `.dist-info` is met. The closures share the queue, the resolver and the progress
+/// bar, which is why they sit in one function.
 fn gather(chosen: &Chosen, request: &Request) -> Result<Gathered> {
     let progress = Progress::new(std::io::stderr().is_terminal());
     let resolver: OnceLock<Resolver> = OnceLock::new();
@@ -285,6 +279,35 @@ fn judge(objects: &[ResolvedObject], owners: &Owners, roots: &[PathBuf]) -> Judg
         packages,
         failing,
         dependencies,
+    }
+}
+
+/// The facts block of the scan: what was scanned, with which interpreter and loader, and what
+/// the walk met (files seen, ELF files, symlinks skipped, errors, the RECORDs' included).
+fn scan_facts(
+    target: &ScanTarget,
+    interpreter: &Interpreter,
+    flag: Option<&Path>,
+    resolver: &Resolver,
+    loader_note: Option<String>,
+    owners: &Owners,
+    walked: Walk,
+) -> ScanFacts {
+    let context = resolver.context();
+    ScanFacts {
+        kind: target.kind,
+        roots: target.roots.clone(),
+        interpreter: interpreter.path.clone(),
+        interpreter_chosen_by: chosen_by(target, flag),
+        loader: context.interpreter.clone(),
+        loader_flavor: context.flavor,
+        glibc_version: context.glibc_version.clone(),
+        loader_note,
+        files_seen: walked.files_seen,
+        elf_files: walked.elf_files.len(),
+        symlinks_skipped: walked.symlinks_skipped,
+        distributions: owners.distributions.len(),
+        errors: walked.errors,
     }
 }
 

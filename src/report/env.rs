@@ -116,6 +116,8 @@ fn python_lines(
     }
 }
 
+/// The `/lib64` loader lines of `env`: one arm per kind of loader found there, each a line or
+/// two of output, kept side by side so that they read alike.
 fn fhs_loader_lines(
     env: &Environment,
     marks: &Marks,

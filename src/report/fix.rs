@@ -26,20 +26,7 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
                 style.green("✓")
             )?;
         }
-        FixAction::Applied => {
-            let modules: Vec<&str> = fix.verification.iter().map(|m| m.module.as_str()).collect();
-            writeln!(
-                out,
-                "{} {} {} now imports (checked in a fresh process)",
-                style.green("✓"),
-                style.green("fixed:"),
-                modules.join(", ")
-            )?;
-            for d in &report.diagnoses {
-                writeln!(out, "  {} {}", style.dim("was:"), d.summary)?;
-            }
-            details(fix, style, out)?;
-        }
+        FixAction::Applied => applied(report, fix, style, out)?,
         FixAction::DryRun => {
             problems(report, style, out)?;
             writeln!(
@@ -49,47 +36,9 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
             )?;
             details(fix, style, out)?;
         }
-        FixAction::RolledBack => {
-            let why = fix.reason.as_deref().unwrap_or("");
-            writeln!(
-                out,
-                "{} {} {why}",
-                style.red("✗"),
-                style.red("rolled back:")
-            )?;
-            for m in fix.verification.iter().filter(|m| !m.ok) {
-                let error = m.error.as_deref().unwrap_or("failed");
-                writeln!(out, "  {} {}: {error}", style.dim("import"), m.module)?;
-            }
-        }
-        FixAction::CannotApply => {
-            if !report.diagnoses.is_empty() {
-                human::render(report, style, out)?;
-                writeln!(out)?;
-            }
-            let why = fix.reason.as_deref().unwrap_or("");
-            let text = format!("{why}. Nothing was changed; apply the fix shown yourself.");
-            let lead = "pydoctor fix cannot apply this:";
-            let width = usize::from(style.width).clamp(40, 100);
-            for (i, line) in wrap(&text, width - 4).into_iter().enumerate() {
-                if i == 0 {
-                    writeln!(out, "{} {}", style.red("✗"), style.red(lead))?;
-                }
-                writeln!(out, "  {line}")?;
-            }
-        }
-        FixAction::Undone => {
-            let on = date(fix.fixed_on.as_deref());
-            writeln!(
-                out,
-                "{} {} the venv is as it was before the fix of {on}",
-                style.green("✓"),
-                style.green("undone:")
-            )?;
-            for change in &fix.changes {
-                writeln!(out, "  - {}", change.path)?;
-            }
-        }
+        FixAction::RolledBack => rolled_back(fix, style, out)?,
+        FixAction::CannotApply => cannot_apply(report, fix, style, out)?,
+        FixAction::Undone => undone(fix, style, out)?,
         FixAction::NothingToUndo => {
             writeln!(
                 out,
@@ -100,6 +49,78 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     }
     if let Some(recovered) = &fix.recovered {
         writeln!(out, "  {} {recovered}", style.dim("note:"))?;
+    }
+    Ok(())
+}
+
+fn applied(
+    report: &Report,
+    fix: &FixOutcome,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let modules: Vec<&str> = fix.verification.iter().map(|m| m.module.as_str()).collect();
+    writeln!(
+        out,
+        "{} {} {} now imports (checked in a fresh process)",
+        style.green("✓"),
+        style.green("fixed:"),
+        modules.join(", ")
+    )?;
+    for d in &report.diagnoses {
+        writeln!(out, "  {} {}", style.dim("was:"), d.summary)?;
+    }
+    details(fix, style, out)
+}
+
+fn rolled_back(fix: &FixOutcome, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let why = fix.reason.as_deref().unwrap_or("");
+    writeln!(
+        out,
+        "{} {} {why}",
+        style.red("✗"),
+        style.red("rolled back:")
+    )?;
+    for m in fix.verification.iter().filter(|m| !m.ok) {
+        let error = m.error.as_deref().unwrap_or("failed");
+        writeln!(out, "  {} {}: {error}", style.dim("import"), m.module)?;
+    }
+    Ok(())
+}
+
+fn cannot_apply(
+    report: &Report,
+    fix: &FixOutcome,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if !report.diagnoses.is_empty() {
+        human::render(report, style, out)?;
+        writeln!(out)?;
+    }
+    let why = fix.reason.as_deref().unwrap_or("");
+    let text = format!("{why}. Nothing was changed; apply the fix shown yourself.");
+    let lead = "pydoctor fix cannot apply this:";
+    let width = usize::from(style.width).clamp(40, 100);
+    for (i, line) in wrap(&text, width - 4).into_iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{} {}", style.red("✗"), style.red(lead))?;
+        }
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
+fn undone(fix: &FixOutcome, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let on = date(fix.fixed_on.as_deref());
+    writeln!(
+        out,
+        "{} {} the venv is as it was before the fix of {on}",
+        style.green("✓"),
+        style.green("undone:")
+    )?;
+    for change in &fix.changes {
+        writeln!(out, "  - {}", change.path)?;
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use crate::evidence::{
     OsFacts, PythonFacts,
 };
 
-/// The evidence an example describes.
+/// The evidence an example describes: one struct literal, a field for every fact an example
+/// can set, which is why it is long.
 pub fn example_evidence(example: &Example) -> Evidence {
     let environment = Environment {
         source: EnvSource::InferredFromText,

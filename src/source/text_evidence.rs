@@ -207,6 +207,8 @@ fn wrapper_of<'t>(link: &ChainLink, tables: &'t Tables) -> Option<&'t Wrapper> {
 
 /// A failure from a chain (root first): the wrappers seen through, and the findings that
 /// only the chain's shape can give (a wrapper that is itself the innermost error).
+/// One walk over the chain, whose steps share the wrapper state; split, they would pass it
+/// back and forth.
 pub fn failure_from_chain(chain: Vec<ChainLink>, tables: &Tables) -> (Failure, Vec<Finding>) {
     let mut misleading = Vec::new();
     let mut findings = Vec::new();

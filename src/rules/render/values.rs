@@ -101,6 +101,8 @@ impl Subject<'_> {
         Installer::for_python(&self.evidence.environment.python, uv_here)
     }
 
+    /// A placeholder's value here. One arm per placeholder of `template::PLACEHOLDERS`: a
+    /// table, kept as one match so that the names and their values are read side by side.
     fn value(&self, name: &str) -> Option<String> {
         let env = &self.evidence.environment;
         let python = &env.python;
