@@ -230,7 +230,9 @@ fn a_ten_thousand_entry_ld_library_path_is_searched_in_bounded_time() {
     std::fs::remove_file(dir.join("libnowhere.so")).unwrap();
     let llp = many_dirs(10_000, dir);
     let run = ldd(&[&root], &[("LD_LIBRARY_PATH", llp.as_str())]);
-    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    // A bound against a search that grows out of hand (minutes), not a speed figure: a loaded
+    // two-core CI machine takes 10 s at worst.
+    assert!(run.elapsed < Duration::from_secs(30), "{:?}", run.elapsed);
     let libs = &object(&run, 0)["needed"];
     let far = needed(libs, "libfar.so");
     assert_eq!(far["found_via"], "ld_library_path");
@@ -259,7 +261,9 @@ fn a_ten_thousand_entry_rpath_is_searched_in_bounded_time() {
     let rpath = format!("-Wl,-rpath,{}", many_dirs(10_000, Path::new("$ORIGIN/sub")));
     let root = needs_missing_lib(dir, &["-Wl,--disable-new-dtags", &rpath]);
     let run = ldd(&[&root], &[]);
-    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    // A bound against a search that grows out of hand (minutes), not a speed figure: a loaded
+    // two-core CI machine takes 10 s at worst.
+    assert!(run.elapsed < Duration::from_secs(30), "{:?}", run.elapsed);
     let tried = tried_for_missing(&run, "libgone.so");
     assert!(tried.len() > 10_000, "{}", tried.len());
     assert!(
@@ -271,7 +275,9 @@ fn a_ten_thousand_entry_rpath_is_searched_in_bounded_time() {
     let tmp2 = tempfile::tempdir().unwrap();
     let root = needs_missing_lib(tmp2.path(), &["-Wl,--enable-new-dtags", &rpath]);
     let run = ldd(&[&root], &[]);
-    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    // A bound against a search that grows out of hand (minutes), not a speed figure: a loaded
+    // two-core CI machine takes 10 s at worst.
+    assert!(run.elapsed < Duration::from_secs(30), "{:?}", run.elapsed);
     assert!(tried_for_missing(&run, "libgone.so").len() > 10_000);
 }
 
