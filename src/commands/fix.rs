@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::check::{self, CheckRun};
+use crate::catalog::tables::Tables;
 use crate::cli::{CheckArgs, FixArgs};
 use crate::env::interpreter;
 use crate::error::{Error, Result};
@@ -41,9 +42,12 @@ pub fn run(args: &FixArgs, request: &Request) -> Result<Report> {
     if args.undo {
         return undo_report(&venv, request, &found);
     }
+    // The rules load once, for the diagnosis and for the plan's tables, and a bad `--rules`
+    // dir stops the fix before anything in the venv is touched.
+    let database = Database::load(&request.rules_dirs)?;
     let recovered = recover(&venv, args.dry_run)?;
-    let check = check::diagnose(&check_args(args), request)?;
-    let mut outcome = fix_venv(args, &venv, &check, request)?;
+    let check = check::diagnose(&check_args(args), request, &database)?;
+    let mut outcome = fix_venv(args, &venv, &check, request, &database.tables)?;
     outcome.recovered = recovered.or(outcome.recovered);
     outcome.venv = Some(venv.to_string_lossy().into_owned());
     outcome.manifest = Some(Manifest::path(&venv).to_string_lossy().into_owned());
@@ -102,18 +106,18 @@ fn fix_venv(
     venv: &Path,
     check: &CheckRun,
     request: &Request,
+    tables: &Tables,
 ) -> Result<FixOutcome> {
     let existing = Manifest::read(venv)?;
     if check.report.status == Status::Ok {
         return Ok(nothing_to_do(existing));
     }
-    let tables = Database::load(&request.rules_dirs)?.tables;
     let verdict = plan::plan(
         &check.report.diagnoses,
         &check.report.findings,
         &check.store_choice,
         &request.store_dir(),
-        &tables,
+        tables,
     );
     let libraries = match verdict {
         Verdict::Contained(libraries) => libraries,
@@ -128,7 +132,7 @@ fn fix_venv(
     let created = manifest::now_utc();
     let files = preload_files(&site, &libraries, &created);
     let mut outcome = FixOutcome::new(FixAction::DryRun);
-    outcome.declarative = core::declarative(&plan::nix_attrs(&libraries, &tables));
+    outcome.declarative = core::declarative(&plan::nix_attrs(&libraries, tables));
     outcome.changes = apply::changes_for(&files);
     outcome.libraries = libraries;
     if args.dry_run {

@@ -43,7 +43,9 @@ pub fn run(args: &CheckArgs, request: &Request) -> Result<Report> {
             .map_err(|e| Error::io("<stdin>", e))?;
         return super::explain::report_for_input(&input, request, Command::Check, true);
     }
-    Ok(diagnose(args, request)?.report)
+    // A bad `--rules` file is a usage error before anything runs, and the rules load once.
+    let database = Database::load(&request.rules_dirs)?;
+    Ok(diagnose(args, request, &database)?.report)
 }
 
 /// What a check learnt beyond its report, for a command that acts on the diagnosis (`fix`).
@@ -59,14 +61,12 @@ pub struct CheckRun {
 }
 
 /// The check pipeline on the modules of `args` (not `check -`): probe, loader context,
-/// resolution, diagnosis.
-pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
+/// resolution, diagnosis, with the rules the caller loaded.
+pub fn diagnose(args: &CheckArgs, request: &Request, database: &Database) -> Result<CheckRun> {
     // Refuse anything that is not a module name before anything runs.
     for module in &args.modules {
         probe::validate_module_name(module)?;
     }
-    // A bad `--rules` file is a usage error before anything runs, and the rules load once.
-    let database = Database::load(&request.rules_dirs)?;
     let target = super::target::choose(&args.python, request)?;
     let request = &target.request;
     let options = ProbeOptions::new(
@@ -89,7 +89,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
         .map(|r| r.facts.clone())
     else {
         let interpreter = target.interpreter.clone();
-        let report = cannot_start_report(&interpreter, &runs, environment, request, &database);
+        let report = cannot_start_report(&interpreter, &runs, environment, request, database);
         return Ok(CheckRun {
             report,
             interpreter,
@@ -101,7 +101,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request) -> Result<CheckRun> {
     let started = Started {
         args,
         target: &target,
-        database: &database,
+        database,
         loaders: &loaders,
         options,
         facts,
