@@ -51,7 +51,7 @@ pub fn report_for_input(
 ) -> Result<Report> {
     let db = Database::load(&request.rules_dirs)?;
     let store_dir = request.store_dir().display().to_string();
-    let text = analyse_with(&input.text, &db.text, &store_dir);
+    let text = analyse_with(&input.text, db.text()?, &store_dir);
     let mut evidence = evidence_of(&text);
     let local = resolve_local
         .then(|| resolve_local_files(&mut evidence, request))

@@ -19,7 +19,6 @@ pub use crate::catalog::{files, tables};
 
 pub use example::example_evidence;
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
 use crate::catalog::text::{self as text_tables, TextTables};
@@ -63,9 +62,9 @@ pub struct Database {
     pub tables: Tables,
     /// The renderer's own fallback fix and notes (`tables/render.toml`).
     pub render: RenderTable,
-    /// The text tables the evidence makers apply: the built-in ones extended by the
-    /// `--rules` dirs' (borrowed when no dir has one).
-    pub text: Cow<'static, TextTables>,
+    /// The text tables of the `--rules` dirs, merged into the built-in ones; None when no dir
+    /// has one. See [`Database::text`].
+    extra_text: Option<TextTables>,
 }
 
 impl Database {
@@ -77,6 +76,15 @@ impl Database {
             all.extend(files::read_dir(dir)?);
         }
         Database::from_files(&all)
+    }
+
+    /// The text tables the evidence makers apply: the built-in ones, extended by the `--rules`
+    /// dirs'.
+    pub fn text(&self) -> Result<&TextTables> {
+        match &self.extra_text {
+            Some(merged) => Ok(merged),
+            None => TextTables::builtin(),
+        }
     }
 
     /// The built-in database alone.
@@ -97,7 +105,13 @@ impl Database {
             by_priority: Vec::new(),
             tables: Tables::default(),
             render: RenderTable::builtin()?.clone(),
-            text: TextTables::with_extra(&extra_text)?,
+            // Compiled (and so checked) now when a dir adds to them; the built-in ones only
+            // when asked for: a scan or a rule listing reads no text, and compiling every
+            // pattern costs it more than the rest of its work.
+            extra_text: match extra_text.is_empty() {
+                true => None,
+                false => Some(TextTables::merged(&extra_text)?),
+            },
         };
         for file in rule_files {
             if tables::table_name(&file.name) == Some(tables::RENDER_TABLE) {

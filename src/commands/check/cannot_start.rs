@@ -64,8 +64,10 @@ pub fn cannot_start_report(
         package: runs.first().map(|r| top_level(r.module())),
     };
     let store_dir = request.store_dir().display().to_string();
-    let text = text::analyse_with(&said, &database.text, &store_dir);
-    {
+    let text = database
+        .text()
+        .map(|tables| text::analyse_with(&said, tables, &store_dir));
+    if let Ok(text) = text {
         for finding in text.findings {
             if finding.kind == CauseKind::InterpreterCannotStart
                 || !evidence.findings.iter().any(|f| f.kind == finding.kind)

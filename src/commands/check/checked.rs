@@ -7,12 +7,12 @@ use std::time::Instant;
 use super::cannot_start::diagnose_into_report;
 use super::runs::{ModuleRun, module_summary, top_level};
 use crate::catalog::causes::CauseTables;
-use crate::catalog::text::TextTables;
 use crate::cli::CheckArgs;
 use crate::commands::resolution::{self, ImportCheck, Verifier, files_with_missing, resolve_all};
 use crate::commands::store_pick;
 use crate::env::Interpreter;
 use crate::env::machine::LocalMachine;
+use crate::error::Result;
 use crate::evidence::{self, CauseKind, Environment, Evidence, Failure, Finding, FindingSource};
 use crate::loader::LoaderContext;
 use crate::report::Report;
@@ -68,15 +68,15 @@ impl Checked {
         sys_path: &[String],
         context: Option<&LoaderContext>,
         request: &Request,
-        text_tables: &TextTables,
-    ) {
+        database: &Database,
+    ) -> Result<()> {
         let module = run.module();
         self.first_module.get_or_insert_with(|| module.to_string());
         let failed = run.failed_import();
         let mut text_findings = Vec::new();
         if let Some(result) = failed {
             self.failing_modules.push(module.to_string());
-            text_findings = self.read_failure(module, result, text_tables);
+            text_findings = self.read_failure(module, result, database)?;
         }
         let imported_ok = matches!(run, ModuleRun::Imported { .. }) && failed.is_none();
         let files = package::locate(module, sys_path, &request.cwd);
@@ -98,6 +98,7 @@ impl Checked {
             elf_files.len(),
             resolve_ms,
         ));
+        Ok(())
     }
 
     /// The loader's findings for `elf_files`, resolved with what the failing import had
@@ -128,11 +129,12 @@ impl Checked {
         &mut self,
         module: &str,
         result: &ProbeResult,
-        text_tables: &TextTables,
-    ) -> Vec<Finding> {
+        database: &Database,
+    ) -> Result<Vec<Finding>> {
         let mut findings = Vec::new();
         if !result.chain.is_empty() {
-            let (mut failure, found) = text::analyse_chain_with(result.chain.clone(), text_tables);
+            let tables = database.text()?;
+            let (mut failure, found) = text::analyse_chain_with(result.chain.clone(), tables);
             failure.original_text = result.original_text.clone();
             findings = found;
             self.failure.get_or_insert(failure);
@@ -163,7 +165,7 @@ impl Checked {
             );
             self.notes.push(said);
         }
-        findings
+        Ok(findings)
     }
 
     pub fn into_report(

@@ -106,7 +106,7 @@ pub fn diagnose(args: &CheckArgs, request: &Request, database: &Database) -> Res
         options,
         facts,
     };
-    Ok(started.finish(&runs, environment, context.ok().and_then(|c| c.ok())))
+    started.finish(&runs, environment, context.ok().and_then(|c| c.ok()))
 }
 
 /// A check whose interpreter started: what the rest of the pipeline needs.
@@ -126,7 +126,7 @@ impl Started<'_> {
         runs: &[ModuleRun],
         mut environment: Environment,
         context: Option<LoaderContext>,
-    ) -> CheckRun {
+    ) -> Result<CheckRun> {
         let request = &self.target.request;
         let facts = self.facts.as_ref();
         let interpreter = match facts.and_then(|f| f.proc_exe.as_deref()) {
@@ -140,13 +140,7 @@ impl Started<'_> {
         let fixed = FixedVenv::find(environment.python.venv.as_deref());
         let mut checked = Checked::new(fixed.as_ref().map(FixedVenv::loadable).unwrap_or_default());
         for run in runs {
-            checked.add_module(
-                run,
-                &sys_path,
-                context.as_ref(),
-                request,
-                &self.database.text,
-            );
+            checked.add_module(run, &sys_path, context.as_ref(), request, self.database)?;
         }
         environment.kernel = self.target.kernel_facts(checked.findings());
         let import = ImportRun {
@@ -159,13 +153,13 @@ impl Started<'_> {
         if let Some(fixed) = fixed {
             fixed.annotate(&mut report);
         }
-        CheckRun {
+        Ok(CheckRun {
             report,
             site_packages: facts.map(|f| f.site_packages.clone()).unwrap_or_default(),
             interpreter,
             options: self.options,
             store_choice,
-        }
+        })
     }
 }
 
