@@ -277,36 +277,22 @@ fn compile_paste(
     suffix: &Merged<PasteEntry>,
     frame: &Merged<PasteEntry>,
 ) -> Result<PasteRules> {
-    let mut prefixes = Vec::new();
-    for (file, entry) in &prefix.items {
-        if !entry.regex.starts_with('^') {
-            return Err(files::field_error(
-                file,
-                &entry.regex,
-                "regex",
-                &format!("in `{}`: a prefix must be anchored with `^`", entry.id),
-            ));
-        }
-        prefixes.push(compile_entry(file, entry)?);
-    }
+    let prefixes = compile_anchored(
+        prefix,
+        |r| r.starts_with('^'),
+        "a prefix must be anchored with `^`",
+    )?;
     let mut ends = Vec::new();
     for (file, entry) in &end.items {
         compile_entry(file, entry)?;
         ends.push(entry.regex.clone());
     }
     let ends = RegexSet::new(&ends).map_err(|e| Error::Rules(format!("paste ends: {e}")))?;
-    let mut suffixes = Vec::new();
-    for (file, entry) in &suffix.items {
-        if !entry.regex.ends_with('$') {
-            return Err(files::field_error(
-                file,
-                &entry.regex,
-                "regex",
-                &format!("in `{}`: a suffix must be anchored with `$`", entry.id),
-            ));
-        }
-        suffixes.push(compile_entry(file, entry)?);
-    }
+    let suffixes = compile_anchored(
+        suffix,
+        |r| r.ends_with('$'),
+        "a suffix must be anchored with `$`",
+    )?;
     let mut frames = Vec::new();
     for (file, entry) in &frame.items {
         let regex = compile_entry(file, entry)?;
@@ -339,4 +325,23 @@ fn compile_entry(file: &RuleFile, entry: &PasteEntry) -> Result<Regex> {
         &entry.counter_examples,
     )?;
     Ok(regex)
+}
+
+/// Compile each entry, refusing one whose regex is not anchored as `anchored` wants.
+fn compile_anchored(
+    merged: &Merged<PasteEntry>,
+    anchored: impl Fn(&str) -> bool,
+    why: &str,
+) -> Result<Vec<Regex>> {
+    merged
+        .items
+        .iter()
+        .map(|(file, entry)| {
+            if !anchored(&entry.regex) {
+                let message = format!("in `{}`: {why}", entry.id);
+                return Err(files::field_error(file, &entry.regex, "regex", &message));
+            }
+            compile_entry(file, entry)
+        })
+        .collect()
 }
