@@ -282,9 +282,8 @@ fn the_layering_is_a_dag() {
 #[test]
 fn only_the_report_layer_prints() {
     // Asking whether stdout is a terminal is no printing; taking the stream for anything else is.
-    let re =
-        regex::Regex::new(r"\b(e?print(ln)?!|io::std(out|err)\(\)(\.(lock|write)|\s*[;,)]))")
-            .unwrap();
+    let re = regex::Regex::new(r"\b(e?print(ln)?!|io::std(out|err)\(\)(\.(lock|write)|\s*[;,)]))")
+        .unwrap();
     let mut files = Vec::new();
     rust_files(&src(), &mut files);
     let mut wrong = Vec::new();

@@ -57,6 +57,7 @@ fn check_args(args: &FixArgs) -> CheckArgs {
         no_import: false,
         verify: false,
         timeout: args.timeout,
+        cuda: false,
     }
 }
 

@@ -61,6 +61,7 @@ pub fn example_evidence(example: &Example) -> Evidence {
                 user_overrides: example.kernel_user_overrides.unwrap_or(true),
                 ..crate::evidence::KernelFacts::default()
             }),
+        cuda: None,
     };
     let failure = example.message.as_ref().map(|message| Failure {
         chain: vec![ChainLink {
