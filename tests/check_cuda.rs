@@ -20,8 +20,10 @@ use serde_json::Value;
 const VERSION: &str = "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\nGCC version:  gcc version 13.2.0 (GCC) \n";
 
 /// The fake machine's files, then the program: `$1` is the dir holding `driver/` (copied
-/// into `/run/opengl-driver/lib`) and `version` (put at `/proc/driver/nvidia/version`).
-const ENTER: &str = r#"mount -t tmpfs none /run || exit 90
+/// into `/run/opengl-driver/lib`), `version` (put at `/proc/driver/nvidia/version`) and an
+/// `os-release` saying NixOS.
+const ENTER: &str = r#"mount --bind "$1/os-release" /etc/os-release || exit 90
+mount -t tmpfs none /run || exit 90
 mkdir -p /run/opengl-driver/lib && cp "$1"/driver/* /run/opengl-driver/lib/ || exit 91
 if [ -f "$1/version" ]; then
   mount -t tmpfs none /proc/driver && mkdir -p /proc/driver/nvidia && cp "$1/version" /proc/driver/nvidia/version || exit 92
@@ -103,6 +105,7 @@ impl Project {
         )
         .ok()?;
         std::fs::write(d.join("machine/version"), VERSION).ok()?;
+        std::fs::write(d.join("machine/os-release"), "NAME=NixOS\nID=nixos\n").ok()?;
         Some(Project { dir })
     }
 
@@ -179,7 +182,8 @@ fn the_runtime_comes_through_rpath_and_a_stub_on_ld_library_path_is_named() {
         &[("LD_LIBRARY_PATH", &llp)],
         project.path(),
     );
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // The import works; CUDA would not: the stub is a problem of this check.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let doc = run.json();
     let core = project.path().join("cudaext/_core.so");
     let cudart = library_entry(&doc, "libcudart.so.12");
@@ -207,8 +211,23 @@ fn the_runtime_comes_through_rpath_and_a_stub_on_ld_library_path_is_named() {
         "{stubs:#}"
     );
 
+    let diagnosis = common::diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
+    assert_eq!(diagnosis["rule"], "PD110", "{doc:#}");
+    let snippet = common::fix(diagnosis, "drop-stub-dir")["snippet"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The fix, run as shown in the shell that had the stubs dir, leaves the driver's dir.
+    let ran = common::clean("sh", project.path())
+        .args(["-c", &format!("{snippet}\nprintf %s \"$LD_LIBRARY_PATH\"")])
+        .env("LD_LIBRARY_PATH", &llp)
+        .output()
+        .unwrap();
+    let llp = String::from_utf8_lossy(&ran.stdout).into_owned();
+    assert_eq!(llp, driver.display().to_string(), "{snippet}");
+
     // Without the stubs dir the driver's copy is found, and nothing is called a stub.
-    let llp = driver.display().to_string();
     let args = [
         "check", "cudaext", "--cuda", "--python", py, "--format", "json",
     ];
@@ -220,6 +239,14 @@ fn the_runtime_comes_through_rpath_and_a_stub_on_ld_library_path_is_named() {
     );
     assert!(libcuda.get("stub").is_none(), "{libcuda:#}");
     assert!(doc["environment"]["cuda"].get("stubs").is_none());
+    assert_eq!(doc["status"], "ok", "{doc:#}");
+    let rules: Vec<&Value> = doc["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["rule"])
+        .collect();
+    assert!(!rules.contains(&&Value::from("PD110")), "{doc:#}");
 
     // Without --cuda there is no cuda block.
     let args = ["check", "cudaext", "--python", py, "--format", "json"];
@@ -293,6 +320,23 @@ fn on_fake_nixos_libcuda_is_found_in_the_driver_dir_and_the_version_is_read() {
     );
     assert_eq!(library_entry(&doc, "libcuda.so.1")["stub"], true);
 
+    // Nothing on LD_LIBRARY_PATH: libcuda is not reachable, and the NixOS fixes are given;
+    // the driver dir exists here, so its LD_LIBRARY_PATH line passes the runnable check.
+    let Some(run) = on_fake_nixos(&machine, &args, &[], project.path()) else {
+        return;
+    };
+    let doc = run.json();
+    assert_eq!(doc["environment"]["os"]["nixos"], true, "{doc:#}");
+    let diagnosis = common::diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
+    assert_eq!(diagnosis["rule"], "PD106", "{doc:#}");
+    let ids = common::fix_ids(diagnosis);
+    assert!(ids.contains(&"ld-library-path".to_string()), "{ids:?}");
+    assert!(ids.contains(&"hardware-graphics".to_string()), "{ids:?}");
+    let export = common::fix(diagnosis, "ld-library-path")["snippet"]
+        .as_str()
+        .unwrap();
+    assert!(export.contains("/run/opengl-driver/lib"), "{export}");
+
     // The driver dir on LD_LIBRARY_PATH alone: the real one is found, from there.
     let llp = [("LD_LIBRARY_PATH", "/run/opengl-driver/lib")];
     let doc = on_fake_nixos(&machine, &args, &llp, project.path())
@@ -301,6 +345,7 @@ fn on_fake_nixos_libcuda_is_found_in_the_driver_dir_and_the_version_is_read() {
     let libcuda = library_entry(&doc, "libcuda.so.1");
     assert_eq!(libcuda["path"], "/run/opengl-driver/lib/libcuda.so.1");
     assert_eq!(libcuda["found_via"], "ld_library_path");
+    assert_eq!(doc["status"], "ok", "{doc:#}");
 }
 
 #[test]

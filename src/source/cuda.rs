@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::env::cuda as driver;
-use crate::evidence::{CudaFacts, CudaLibrary, CudaStub};
+use crate::evidence::{CauseKind, CudaFacts, CudaLibrary, CudaStub, Finding, FindingSource};
 use crate::loader::report::NeededLibrary;
 use crate::loader::{LoaderContext, Resolver};
 
@@ -69,6 +69,39 @@ pub fn facts(ctx: &LoaderContext, inputs: &CudaInputs) -> CudaFacts {
         stubs: stubs(ctx, &default_caller),
         driver_version: driver::driver_version(inputs.root),
     }
+}
+
+/// The findings of the search: each library loaded at run time that the loader would not
+/// find, and each stub it would find instead of the driver's `libcuda.so.1`. A library in a
+/// DT_NEEDED entry is already a finding of the package's resolution.
+pub fn findings(facts: &CudaFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for lib in &facts.libraries {
+        if lib.how != "dlopen" {
+            continue;
+        }
+        let detail = match &lib.path {
+            None => format!(
+                "{} (loaded at run time by {}) cannot be found",
+                lib.soname, lib.requested_by
+            ),
+            Some(path) if lib.stub => format!(
+                "{} would be loaded from a stub ({path}), which fails every call",
+                lib.soname
+            ),
+            Some(_) => continue,
+        };
+        let mut f = Finding::new(CauseKind::MissingSharedLibrary, FindingSource::Elf, detail);
+        f.library = Some(lib.soname.clone());
+        f.required_by = Some(lib.requested_by.clone());
+        f.tried = lib.tried.clone();
+        if lib.stub {
+            f.provider = lib.path.clone();
+            f.provider_via = lib.found_via.map(|v| v.as_str().to_string());
+        }
+        out.push(f);
+    }
+    out
 }
 
 fn is_cuda_library(name: &str) -> bool {

@@ -153,7 +153,9 @@ impl Started<'_> {
         if self.args.cuda
             && let Some(ctx) = context.as_ref()
         {
-            environment.cuda = Some(cuda_facts(ctx, runs, &sys_path, &interpreter, request));
+            let facts = cuda_facts(ctx, runs, &sys_path, &interpreter, request);
+            checked.add_findings(cuda::findings(&facts));
+            environment.cuda = Some(facts);
         }
         let import = ImportRun {
             interpreter: &interpreter,
