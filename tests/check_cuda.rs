@@ -385,3 +385,27 @@ fn pynvml_from_pypi_finds_libnvidia_ml_only_where_the_driver_is() {
     );
     assert_eq!(nvml["found_via"], "ld_library_path");
 }
+
+/// torch's message when the CUDA runtime cannot load the driver, as pytorch/pytorch#74733
+/// shows it, is evidence of a missing libcuda.so.1; in a package Nix built, rule PD111.
+#[test]
+fn explain_reads_torchs_no_driver_message_as_a_missing_libcuda() {
+    const WARNING: &str = "/home/python3_env/venv-py3/lib/python3.6/site-packages/torch/cuda/__init__.py:52: UserWarning: CUDA initialization: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx (Triggered internally at  /pytorch/c10/cuda/CUDAFunctions.cpp:100.)\n  return torch._C._cuda_getDeviceCount() > 0\n";
+    let dir = tempfile::tempdir().unwrap();
+    let explain = |text: &str| {
+        let mut cmd = common::clean(common::bin(), dir.path());
+        cmd.args(["--format", "json", "explain", "--text-only"]);
+        common::run_with_stdin(&mut cmd, Some(text.as_bytes())).json()
+    };
+    let doc = explain(WARNING);
+    let diagnosis = common::diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
+    assert_eq!(diagnosis["library"], "libcuda.so.1", "{doc:#}");
+
+    // The same message under a frame of torch in the Nix store (a constructed paste, not a
+    // quoted one): the package's RUNPATH is what lacks the driver's dir.
+    let nix = "  File \"/nix/store/9s1hb2z6mffnswdar2bz3dl8bmb-python3.11-torch-2.4.0/lib/python3.11/site-packages/torch/cuda/__init__.py\", line 314, in _lazy_init\n    torch._C._cuda_init()\nRuntimeError: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx\n";
+    let doc = explain(nix);
+    let diagnosis = common::diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
+    assert_eq!(diagnosis["rule"], "PD111", "{doc:#}");
+    assert!(common::fix_ids(diagnosis).contains(&"driver-runpath".to_string()));
+}
