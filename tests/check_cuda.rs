@@ -271,6 +271,13 @@ fn libcuda_nowhere_is_said_with_the_dirs_tried() {
     if found_on_this_machine(libcuda) {
         return;
     }
+    // Not NixOS and not a Nix python: the driver is to be installed (rule PD112).
+    let env = &doc["environment"];
+    if env["os"]["nixos"] == false && env["python"]["kind"] != "nix-store" {
+        let diagnosis = common::diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
+        assert_eq!(diagnosis["rule"], "PD112", "{doc:#}");
+        assert_eq!(common::fix_ids(diagnosis), ["distro-package"]);
+    }
     assert!(
         !libcuda["tried"].as_array().unwrap().is_empty(),
         "{libcuda:#}"
