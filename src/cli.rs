@@ -118,6 +118,10 @@ pub struct CheckArgs {
     /// Seconds before the import is killed (with its whole process group).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
+    /// Also say where the CUDA libraries the package needs or loads at run time
+    /// (libcuda.so.1, libnvidia-ml.so.1, libcudart) would come from, and the driver's version.
+    #[arg(long)]
+    pub cuda: bool,
 }
 
 #[derive(Debug, Args)]

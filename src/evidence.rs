@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 mod environment;
 mod identity;
 pub use environment::{
-    EnvSource, Environment, FhsLoaderKind, KernelFacts, LoaderFlavor, NixLdFacts, OsFacts,
-    Platform, PythonFacts, PythonKind, ShellFacts,
+    CudaFacts, CudaLibrary, CudaStub, EnvSource, Environment, FhsLoaderKind, KernelFacts,
+    LoaderFlavor, NixLdFacts, OsFacts, Platform, PythonFacts, PythonKind, ShellFacts,
 };
 pub use identity::{FindingKey, FindingSet, merge_quoted, merge_text_and_loader};
 

@@ -55,6 +55,8 @@ pub struct LoaderPattern {
     pub kind: CauseKind,
     pub regex: Regex,
     pub detail: String,
+    /// The library a message is about when it names none.
+    pub library: Option<String>,
     pub implies: Vec<String>,
 }
 

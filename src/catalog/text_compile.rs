@@ -55,6 +55,10 @@ struct PatternEntry {
     kind: String,
     regex: String,
     detail: String,
+    /// The library the message is about when it names none ("Found no NVIDIA driver": the
+    /// driver's `libcuda.so.1`); a `library` capture, when there is one, wins.
+    #[serde(default)]
+    library: Option<String>,
     #[serde(default)]
     implies: Vec<String>,
     #[serde(default)]
@@ -217,7 +221,10 @@ fn compile_wrapper(file: &RuleFile, entry: &MessageEntry) -> Result<Wrapper> {
 
 fn compile_pattern(file: &RuleFile, entry: &PatternEntry) -> Result<LoaderPattern> {
     let regex = compile_regex(file, &entry.id, "regex", &entry.regex)?;
-    let names: Vec<&str> = regex.capture_names().flatten().collect();
+    let mut names: Vec<&str> = regex.capture_names().flatten().collect();
+    if entry.library.is_some() {
+        names.push("library");
+    }
     if let Some(bad) = names.iter().find(|n| !CAPTURES.contains(n)) {
         return Err(files::field_error(
             file,
@@ -267,6 +274,7 @@ fn compile_pattern(file: &RuleFile, entry: &PatternEntry) -> Result<LoaderPatter
         id: entry.id.clone(),
         regex,
         detail: entry.detail.clone(),
+        library: entry.library.clone(),
         implies: entry.implies.clone(),
     })
 }

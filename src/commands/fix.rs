@@ -61,6 +61,7 @@ fn check_args(args: &FixArgs) -> CheckArgs {
         no_import: false,
         verify: false,
         timeout: args.timeout,
+        cuda: false,
     }
 }
 

@@ -6,6 +6,7 @@
 //! `--facts` mode, plus its ELF (PT_INTERP). This module gathers facts; it judges nothing.
 
 pub mod classify;
+pub mod cuda;
 pub mod interpreter;
 pub mod interpreter_facts;
 pub mod kernel;
@@ -177,6 +178,7 @@ pub fn machine_facts(settings: &Settings, root: &Path) -> Environment {
         store_dir: Some(settings.store_dir.to_string_lossy().into_owned()),
         shell: shell::detect(settings),
         kernel: None,
+        cuda: None,
     }
 }
 

@@ -158,6 +158,58 @@ pub struct Environment {
     /// The Jupyter kernel whose python was checked (`check --kernel NAME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel: Option<KernelFacts>,
+    /// The CUDA libraries as the package's loader would find them (`check --cuda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda: Option<CudaFacts>,
+}
+
+/// Where the NVIDIA driver's and the CUDA runtime's libraries come from for a package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CudaFacts {
+    /// `libcuda.so.1`, `libnvidia-ml.so.1`, and each `libcudart.so.*` the package's files need.
+    pub libraries: Vec<CudaLibrary>,
+    /// The dir where NixOS puts the driver's libraries (`/run/opengl-driver/lib`).
+    pub driver_dir: String,
+    pub driver_dir_exists: bool,
+    /// Whether that dir holds `libcuda.so.1`.
+    pub driver_dir_has_libcuda: bool,
+    /// Stub `libcuda` copies (in a `stubs` dir) on LD_LIBRARY_PATH.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stubs: Vec<CudaStub>,
+    /// The kernel module's version, from `/proc/driver/nvidia/version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_version: Option<String>,
+}
+
+/// One CUDA library, searched for the way the loader would search for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CudaLibrary {
+    pub soname: String,
+    /// The object whose search this is: the file that needs it, or that would dlopen it.
+    pub requested_by: String,
+    /// `needed` (DT_NEEDED of `requested_by`) or `dlopen` (loaded at run time).
+    pub how: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_via: Option<crate::loader::report::FoundVia>,
+    /// The dirs searched, in order, when it is not found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tried: Vec<String>,
+    /// The file found is a stub (from a `stubs` dir), not the driver's library.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stub: bool,
+}
+
+/// A stub `libcuda` on LD_LIBRARY_PATH, and the real library it hides.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CudaStub {
+    pub path: String,
+    /// Its LD_LIBRARY_PATH entry.
+    pub dir: String,
+    /// The non-stub `libcuda.so.1` the loader would find without it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadows: Option<String>,
 }
 
 /// A Jupyter kernel as its kernelspec defines it, and where else the module is installed.

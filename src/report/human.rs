@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::evidence::Finding;
+use crate::evidence::{CudaFacts, Finding};
 use crate::outcome::{Diagnosis, Status};
 use crate::report::blocks::{fix_block, hanging};
 use crate::report::text::{shorten_path, wrap};
@@ -37,6 +37,9 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
     // A venv that `pydoctor fix` fixed says so.
     if let Some(fixed) = report.extra.check().and_then(|c| c.fixed.as_deref()) {
         writeln!(out, "  {} {fixed}", style.dim("note:"))?;
+    }
+    if let Some(cuda) = &report.environment.cuda {
+        cuda_block(cuda, style, out)?;
     }
     let advised: Vec<&Finding> = report
         .findings
@@ -353,4 +356,79 @@ fn warnings(findings: &[&Finding], style: &Style, out: &mut dyn Write) -> io::Re
         hanging(&style.yellow("warning:"), 8, &text, width, out)?;
     }
     Ok(())
+}
+
+/// `check --cuda`: where each CUDA library would come from, the driver dir, stubs, version.
+fn cuda_block(cuda: &CudaFacts, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "CUDA libraries, as the loader would find them:")?;
+    for lib in &cuda.libraries {
+        match (&lib.path, lib.found_via) {
+            (Some(path), via) => {
+                let via = via
+                    .map(|v| format!(" ({})", v.as_str()))
+                    .unwrap_or_default();
+                let stub = if lib.stub {
+                    style.red(" STUB: fails every call")
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "  {} {} ({}): {}{via}{stub}",
+                    if lib.stub {
+                        style.red("✗")
+                    } else {
+                        style.green("✓")
+                    },
+                    lib.soname,
+                    lib.how,
+                    shorten_path(path)
+                )?;
+            }
+            (None, _) => {
+                writeln!(
+                    out,
+                    "  {} {} ({}): not found; tried {}",
+                    style.red("✗"),
+                    lib.soname,
+                    lib.how,
+                    if lib.tried.is_empty() {
+                        "no dirs".to_string()
+                    } else {
+                        lib.tried.join(", ")
+                    }
+                )?;
+            }
+        }
+    }
+    let dir = match (cuda.driver_dir_exists, cuda.driver_dir_has_libcuda) {
+        (false, _) => "absent",
+        (true, false) => "exists, without libcuda.so.1",
+        (true, true) => "holds libcuda.so.1",
+    };
+    writeln!(
+        out,
+        "  {} {}: {dir}",
+        style.dim("driver dir"),
+        cuda.driver_dir
+    )?;
+    for stub in &cuda.stubs {
+        let hides = stub
+            .shadows
+            .as_deref()
+            .map(|s| format!(", hiding {s}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} stub {} on LD_LIBRARY_PATH{hides}",
+            style.red("✗"),
+            stub.path
+        )?;
+    }
+    let version = cuda
+        .driver_version
+        .as_deref()
+        .unwrap_or("unknown (no /proc/driver/nvidia/version)");
+    writeln!(out, "  {} {version}", style.dim("driver version:"))
 }

@@ -62,6 +62,7 @@ pub fn example_evidence(example: &Example) -> Evidence {
                 user_overrides: example.kernel_user_overrides.unwrap_or(true),
                 ..crate::evidence::KernelFacts::default()
             }),
+        cuda: example_cuda(example),
     };
     let failure = example.message.as_ref().map(|message| Failure {
         chain: vec![ChainLink {
@@ -94,4 +95,40 @@ pub fn example_evidence(example: &Example) -> Evidence {
         module: example.module.clone(),
         package: example.module.clone(),
     }
+}
+
+/// The `cuda` block an example describes: libcuda found as a stub, or the driver dir's state.
+fn example_cuda(example: &Example) -> Option<crate::evidence::CudaFacts> {
+    if example.cuda_stub.is_none() && example.cuda_driver_dir.is_none() {
+        return None;
+    }
+    let stub = example.cuda_stub == Some(true);
+    let has_libcuda = example.cuda_driver_dir == Some(true);
+    let driver = "/run/opengl-driver/lib/libcuda.so.1";
+    let stub_path =
+        "/nix/store/00000000000000000000000000000000-cuda_cudart-12.4/lib/stubs/libcuda.so.1";
+    Some(crate::evidence::CudaFacts {
+        libraries: vec![crate::evidence::CudaLibrary {
+            soname: "libcuda.so.1".into(),
+            requested_by: "/home/u/.venv/lib/python3.12/site-packages/torch/lib/libc10_cuda.so"
+                .into(),
+            how: "dlopen".into(),
+            path: stub.then(|| stub_path.to_string()),
+            stub,
+            ..crate::evidence::CudaLibrary::default()
+        }],
+        driver_dir: "/run/opengl-driver/lib".into(),
+        driver_dir_exists: has_libcuda,
+        driver_dir_has_libcuda: has_libcuda,
+        stubs: if stub {
+            vec![crate::evidence::CudaStub {
+                path: stub_path.into(),
+                dir: stub_path.trim_end_matches("/libcuda.so.1").into(),
+                shadows: has_libcuda.then(|| driver.to_string()),
+            }]
+        } else {
+            Vec::new()
+        },
+        driver_version: None,
+    })
 }

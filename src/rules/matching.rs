@@ -93,6 +93,14 @@ impl Matcher {
             })
             && c.kernel_user_overrides
                 .is_none_or(|want| env.kernel.as_ref().is_some_and(|k| k.user_overrides) == want)
+            && c.cuda_stub.is_none_or(|want| {
+                env.cuda.as_ref().is_some_and(|cuda| {
+                    !cuda.stubs.is_empty() || cuda.libraries.iter().any(|l| l.stub)
+                }) == want
+            })
+            && c.cuda_driver_dir.is_none_or(|want| {
+                env.cuda.as_ref().map(|cuda| cuda.driver_dir_has_libcuda) == Some(want)
+            })
             && self.message.as_ref().is_none_or(|re| {
                 evidence
                     .failure

@@ -171,6 +171,13 @@ pub struct Condition {
     /// The finding is of an import that did not finish in time (it carries its time limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timed_out: Option<bool>,
+    /// A stub `libcuda.so.1` (from a `stubs` dir) is what the loader finds (`check --cuda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_stub: Option<bool>,
+    /// NixOS's driver dir `/run/opengl-driver/lib` holds `libcuda.so.1` (`check --cuda`;
+    /// unknown without it, which matches neither value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_driver_dir: Option<bool>,
 }
 
 impl Condition {
@@ -303,6 +310,11 @@ pub struct Example {
     pub kernel_ipykernel: Option<bool>,
     #[serde(default)]
     pub kernel_user_overrides: Option<bool>,
+    /// `cuda` facts: a stub libcuda is found (`stub`), the driver dir holds libcuda.
+    #[serde(default)]
+    pub cuda_stub: Option<bool>,
+    #[serde(default)]
+    pub cuda_driver_dir: Option<bool>,
     #[serde(rename = "finding")]
     pub findings: Vec<ExampleFinding>,
 }
@@ -355,4 +367,7 @@ pub const FIX_IDS: &[&str] = &[
     "nix-ld-variable",
     "devenv-libraries",
     "kernel-python",
+    "hardware-graphics",
+    "driver-runpath",
+    "drop-stub-dir",
 ];

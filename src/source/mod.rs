@@ -6,6 +6,7 @@
 //! import in the target interpreter.
 
 pub mod clues;
+pub mod cuda;
 pub mod input;
 pub mod loader_findings;
 pub mod messages;

@@ -136,6 +136,13 @@ fn finding_from(pattern: &LoaderPattern, line: &str) -> Option<Finding> {
             .map(|m| clean_capture(m.as_str()))
             .filter(|v| !v.is_empty())
     };
+    let get = |name: &str| {
+        get(name).or_else(|| {
+            (name == "library")
+                .then(|| pattern.library.clone())
+                .flatten()
+        })
+    };
     let library = get("library");
     let required_by = get("required_by").or_else(|| get("program"));
     let provider = get("provider");
@@ -411,5 +418,24 @@ mod tests {
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].library.as_deref(), Some("libz.so.1"));
+    }
+
+    #[test]
+    fn a_message_that_names_no_library_gives_the_one_it_is_about() {
+        let tables = Tables::builtin().unwrap();
+        let (found, _) = scan_findings(
+            &lines(
+                "RuntimeError: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx",
+            ),
+            tables,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, CauseKind::MissingSharedLibrary);
+        assert_eq!(found[0].library.as_deref(), Some("libcuda.so.1"));
+        assert!(
+            found[0].detail.contains("libcuda.so.1"),
+            "{}",
+            found[0].detail
+        );
     }
 }

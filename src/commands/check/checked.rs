@@ -62,6 +62,11 @@ impl Checked {
         &self.findings
     }
 
+    /// Findings beyond the modules' own (`--cuda`'s run-time libraries), after theirs.
+    pub fn add_findings(&mut self, findings: Vec<Finding>) {
+        evidence::merge_text_and_loader(&mut self.findings, Vec::new(), findings);
+    }
+
     pub fn add_module(
         &mut self,
         run: &ModuleRun,

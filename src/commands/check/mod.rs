@@ -28,6 +28,7 @@ use crate::request::Request;
 use crate::rules::Database;
 use crate::source::input::{DEFAULT_LIMIT, read_bounded};
 use crate::source::probe::{self, ProbeOptions};
+use crate::source::{cuda, package};
 use cannot_start::cannot_start_report;
 use checked::{Checked, ImportRun};
 use runs::{ModuleRun, run_probes};
@@ -143,6 +144,13 @@ impl Started<'_> {
             checked.add_module(run, &sys_path, context.as_ref(), request, self.database)?;
         }
         environment.kernel = self.target.kernel_facts(checked.findings());
+        if self.args.cuda
+            && let Some(ctx) = context.as_ref()
+        {
+            let facts = cuda_facts(ctx, runs, &sys_path, &interpreter, request);
+            checked.add_findings(cuda::findings(&facts));
+            environment.cuda = Some(facts);
+        }
         let import = ImportRun {
             interpreter: &interpreter,
             args: self.args,
@@ -176,4 +184,27 @@ fn through_nix_ld(
         return ctx;
     }
     loaders.through_nix_ld(ctx)
+}
+
+/// `--cuda`: the CUDA libraries of the checked modules' files, searched by their loader.
+fn cuda_facts(
+    ctx: &LoaderContext,
+    runs: &[ModuleRun],
+    sys_path: &[String],
+    interpreter: &Interpreter,
+    request: &Request,
+) -> crate::evidence::CudaFacts {
+    let mut files = Vec::new();
+    for run in runs {
+        if let Some(found) = package::locate(run.module(), sys_path, &request.cwd) {
+            files.extend(found.elf_files);
+        }
+    }
+    let inputs = cuda::CudaInputs {
+        files: &files,
+        sys_path,
+        interpreter: &interpreter.real,
+        root: Path::new("/"),
+    };
+    cuda::facts(ctx, &inputs)
 }

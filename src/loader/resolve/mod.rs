@@ -8,6 +8,7 @@
 //! A `Resolver` is `Sync`: files, header probes and directory existence are cached behind
 //! locks ([`files`]) and shared by every file resolved with it, so each library is read once.
 
+mod dlopen;
 mod files;
 mod search;
 mod tree;

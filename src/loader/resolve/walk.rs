@@ -57,7 +57,14 @@ impl Resolver {
             latent: false,
             edges: Vec::new(),
         }];
-        let mut i = 0;
+        self.walk_from(&mut nodes, 0);
+        self.check_versions(&mut nodes);
+        nodes
+    }
+
+    /// Load the needs of `nodes[start..]`, and of what they bring, breadth first.
+    pub(super) fn walk_from(&self, nodes: &mut Vec<Node>, start: usize) {
+        let mut i = start;
         while i < nodes.len() {
             let info = nodes[i].info.clone();
             let needed = match info.summary.as_ref() {
@@ -65,7 +72,7 @@ impl Resolver {
                 Err(_) => &[],
             };
             for name in needed {
-                let target = self.load(&mut nodes, i, name);
+                let target = self.load(nodes, i, name);
                 nodes[i].edges.push(Edge {
                     name: name.clone(),
                     target,
@@ -74,12 +81,10 @@ impl Resolver {
             }
             i += 1;
         }
-        self.check_versions(&mut nodes);
-        nodes
     }
 
     /// One DT_NEEDED name of node `i`: already loaded, or searched and mapped.
-    fn load(&self, nodes: &mut Vec<Node>, i: usize, name: &str) -> Target {
+    pub(super) fn load(&self, nodes: &mut Vec<Node>, i: usize, name: &str) -> Target {
         if let Some(index) = self.preloaded_index(name) {
             let latent = !self.ctx.preloaded[index].at_startup
                 && self.search(nodes, i, name, false).found.is_none();
@@ -133,7 +138,7 @@ impl Resolver {
     }
 
     /// Every object's version needs, checked against the object each name resolved to.
-    fn check_versions(&self, nodes: &mut [Node]) {
+    pub(super) fn check_versions(&self, nodes: &mut [Node]) {
         for i in 0..nodes.len() {
             let info = nodes[i].info.clone();
             let needs = match info.summary.as_ref() {
