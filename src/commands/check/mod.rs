@@ -135,6 +135,13 @@ impl Started<'_> {
             None => self.target.interpreter.clone(),
         };
         environment.python = env::python_facts(&interpreter, facts, &request.env_settings());
+        // A launcher (a pyenv shim, a wrapper script) has no PT_INTERP of its own: the loader is
+        // that of the python it started, known only once it ran.
+        let context = context.or_else(|| {
+            (interpreter.real != self.target.interpreter.real)
+                .then(|| self.loaders.for_interpreter(&interpreter.real).ok())
+                .flatten()
+        });
         let context = context.map(|ctx| through_nix_ld(ctx, &environment, self.loaders));
         let sys_path = facts.map(|f| f.path.clone()).unwrap_or_default();
         // A venv that `pydoctor fix` fixed loads its libraries at start-up: resolve as it runs.
