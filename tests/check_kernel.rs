@@ -22,8 +22,10 @@ struct Pythons {
     kernel: PathBuf,
 }
 
+/// Made from the FHS python: ipykernel's pyzmq is a manylinux wheel that needs the system's
+/// libstdc++, which a Nix python's loader does not find (the failure pydoctor diagnoses).
 fn pythons() -> Option<Pythons> {
-    let host = common::host()?;
+    let host = common::fhs_python()?;
     Some(Pythons {
         installed: common::venv_of(host, "kernel-installed", &["idna", "ipykernel"])?,
         kernel: common::venv_of(host, "kernel-bare", &[])?,
@@ -240,7 +242,9 @@ fn a_missing_or_broken_kernel_is_a_one_line_usage_error() {
 #[test]
 fn a_jupyter_wrapper_with_its_own_kernel_path_is_asked() {
     let Some(py) = pythons() else { return };
-    let Some(host) = common::host() else { return };
+    let Some(host) = common::fhs_python() else {
+        return;
+    };
     let Some(jupyter) = common::venv_of(host, "kernel-jupyter", &["jupyter_client"]) else {
         return;
     };
