@@ -22,6 +22,7 @@ const CAUSES_FILE: &str = "rules/tables/causes.toml";
 #[serde(deny_unknown_fields)]
 pub struct CauseTables {
     pub musl: Musl,
+    pub platform: PlatformMarkers,
     #[serde(rename = "version_family")]
     pub version_families: Vec<VersionFamily>,
     #[serde(rename = "signal")]
@@ -36,6 +37,13 @@ pub struct Musl {
     pub soname_prefixes: Vec<String>,
     pub text_markers: Vec<String>,
     pub loader_markers: Vec<String>,
+}
+
+/// What shows the platform in pasted text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformMarkers {
+    pub linux_path_prefixes: Vec<String>,
 }
 
 /// A symbol-version family (`GLIBCXX_`), the cause of a missing version of it, and the
@@ -118,6 +126,14 @@ impl CauseTables {
             .any(|m| text.contains(m.as_str()))
     }
 
+    /// A path that only Linux has (`/usr/…`, `/nix/…`, `/home/…`).
+    pub fn is_linux_path(&self, path: &str) -> bool {
+        self.platform
+            .linux_path_prefixes
+            .iter()
+            .any(|p| path.starts_with(p.as_str()))
+    }
+
     /// A path of musl's loader (`/lib/ld-musl-x86_64.so.1`).
     pub fn is_musl_loader(&self, path: &str) -> bool {
         self.musl
@@ -185,6 +201,8 @@ mod tests {
         assert!(!tables.shows_musl_build("_m.cpython-311-x86_64-linux-gnu.so"));
         assert!(tables.is_musl_loader("/lib/ld-musl-x86_64.so.1"));
         assert!(!tables.is_musl_loader("/lib64/ld-linux-x86-64.so.2"));
+        assert!(tables.is_linux_path("/usr/lib/python3/dist-packages/x.py"));
+        assert!(!tables.is_linux_path("C:\\Python312\\Lib\\x.py"));
     }
 
     #[test]

@@ -86,8 +86,7 @@ pub fn add_hints(lines: &[String], paths: &[String], env: &mut Environment, stor
         env.python.loader_flavor = LoaderFlavor::Musl;
     }
     // A Linux path in the text (WSL, a cross build) leaves the platform to the messages.
-    let linux = ["/usr/", "/lib", "/home/", "/nix/", "/root/"];
-    if env.os.platform.is_none() && !paths.iter().any(|p| linux.iter().any(|l| p.starts_with(l))) {
+    if env.os.platform.is_none() && !paths.iter().any(|p| causes.is_linux_path(p)) {
         env.os.platform = platform(&lines);
     }
     env.os.distro = distro(paths, env);

@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn pyenv_and_extension_tags_give_versions() {
         let paths = paths_in(&lines(
-            "  File \"/root/.pyenv/versions/3.11.7/lib/python3.11/ctypes/__init__.py\", line 376, in __init__",
+            "  File \"/home/u/.pyenv/versions/3.11.7/lib/python3.11/ctypes/__init__.py\", line 376, in __init__",
         ));
         let env = infer_environment(&paths, &Implied::default(), "/nix/store");
         assert_eq!(env.python.kind, PythonKind::Pyenv);
