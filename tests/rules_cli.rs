@@ -105,51 +105,42 @@ fn a_rules_dir_text_table_teaches_explain_a_new_message() {
         ));
 }
 
-#[test]
-fn a_rules_dir_text_table_with_a_bad_regex_is_a_load_error() {
+/// A `--rules` dir whose `tables/NAME` holds `text` is a usage error that says `says`.
+fn table_is_refused(name: &str, text: &str, says: &str) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("tables")).unwrap();
-    let bad = FROB_PATTERN.replace("(?P<library>", "(?P<library");
-    std::fs::write(dir.path().join("tables/loader-messages.toml"), bad).unwrap();
+    std::fs::write(dir.path().join("tables").join(name), text).unwrap();
     pydoctor()
         .arg("--rules")
         .arg(dir.path())
         .arg("rules")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "loader-messages.toml:5: field `regex`",
-        ));
+        .stderr(predicate::str::contains(says));
+}
+
+#[test]
+fn a_rules_dir_text_table_with_a_bad_regex_is_a_load_error() {
+    let bad = FROB_PATTERN.replace("(?P<library>", "(?P<library");
+    table_is_refused(
+        "loader-messages.toml",
+        &bad,
+        "loader-messages.toml:5: field `regex`",
+    );
 }
 
 #[test]
 fn a_misspelt_table_name_in_a_rules_dir_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("tables")).unwrap();
-    std::fs::write(dir.path().join("tables/loader_messages.toml"), FROB_PATTERN).unwrap();
-    pydoctor()
-        .arg("--rules")
-        .arg(dir.path())
-        .arg("rules")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "unknown table `loader_messages.toml`",
-        ));
+    table_is_refused(
+        "loader_messages.toml",
+        FROB_PATTERN,
+        "unknown table `loader_messages.toml`",
+    );
 }
 
 #[test]
 fn a_rules_dir_cannot_change_the_built_in_cause_tables() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("tables")).unwrap();
-    std::fs::write(dir.path().join("tables/causes.toml"), "").unwrap();
-    pydoctor()
-        .arg("--rules")
-        .arg(dir.path())
-        .arg("rules")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("the cause tables are built in"));
+    table_is_refused("causes.toml", "", "the cause tables are built in");
 }
 
 #[test]
