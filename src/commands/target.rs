@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::cli::PythonArg;
 use crate::env::kernel::{self, Kernelspec};
-use crate::env::{self, EnvOptions, Interpreter, interpreter};
+use crate::env::{self, EnvOptions, Interpreter, Settings, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{CauseKind, Finding, KernelFacts};
 use crate::request::Request;
@@ -23,6 +23,8 @@ pub struct Target {
     pub kernel: Option<Kernelspec>,
     /// The request, with the kernelspec's variables set when there is a kernel.
     pub request: Request,
+    /// The env layer's view of that request, typed once.
+    pub settings: Settings,
 }
 
 pub fn choose(arg: &PythonArg, request: &Request) -> Result<Target> {
@@ -32,9 +34,10 @@ pub fn choose(arg: &PythonArg, request: &Request) -> Result<Target> {
             interpreter: interpreter::discover(arg.python.as_deref(), &settings)?,
             kernel: None,
             request: request.clone(),
+            settings,
         });
     };
-    let spec = kernel::find(name, &settings, &env_prefixes(request))?;
+    let spec = kernel::find(name, &settings, &env_prefixes(&settings))?;
     let python = kernel::python_of(&spec, &settings).ok_or_else(|| {
         Error::Usage(format!(
             "--kernel {name}: its python `{}` ({}) is not on PATH",
@@ -57,14 +60,14 @@ pub fn choose(arg: &PythonArg, request: &Request) -> Result<Target> {
     Ok(Target {
         interpreter,
         kernel: Some(spec),
+        settings: request.env_settings(),
         request,
     })
 }
 
 /// The python environments whose `share/jupyter` holds kernels: the active venv and
 /// `./.venv` (Jupyter's own environment, when it is installed there).
-fn env_prefixes(request: &Request) -> Vec<PathBuf> {
-    let settings = request.env_settings();
+fn env_prefixes(settings: &Settings) -> Vec<PathBuf> {
     let mut prefixes: Vec<PathBuf> = settings
         .virtual_env
         .iter()
@@ -124,8 +127,8 @@ impl Target {
     /// The python that discovery picks in this shell, when it is not the kernel's and it
     /// has `module`: its path and `sys.path`.
     fn other_python_with(&self, module: &str) -> Option<(PathBuf, Vec<String>)> {
-        let settings = self.request.env_settings();
-        let other = interpreter::discover(None, &settings).ok()?;
+        let settings = &self.settings;
+        let other = interpreter::discover(None, settings).ok()?;
         if same_file(&other.real, &self.interpreter.real) && other.path == self.interpreter.path {
             return None;
         }
@@ -133,7 +136,7 @@ impl Target {
             timeout: OTHER_PYTHON_LIMIT,
             ..EnvOptions::default()
         };
-        let probed = env::probe(Some(&other), &settings, &options);
+        let probed = env::probe(Some(&other), settings, &options);
         let sys_path = probed.facts?.path;
         package::locate(module, &sys_path, &settings.cwd)?;
         Some((other.path, sys_path))

@@ -5,9 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Where NixOS's nix-ld module puts the loader when `NIX_LD` is not set.
-const NIX_LD_DEFAULT: &str = "/run/current-system/sw/share/nix-ld/lib/ld.so";
-
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Relative paths (`--python .venv/bin/python`, PATH entries) are taken from here.
@@ -56,7 +53,7 @@ impl Settings {
 
     /// The loader nix-ld runs programs with: `NIX_LD`, else nix-ld's default path.
     pub fn nix_ld_loader(&self) -> PathBuf {
-        PathBuf::from(self.nix_ld.as_deref().unwrap_or(NIX_LD_DEFAULT))
+        crate::loader::Settings::nix_ld_or_default(self.nix_ld.as_deref())
     }
 
     /// `path` as seen from the working directory.

@@ -4,12 +4,11 @@ use std::path::Path;
 
 use super::runs::{ModuleRun, top_level};
 use crate::env::machine::LocalMachine;
-use crate::env::{self, Interpreter, interpreter};
+use crate::env::{self, Interpreter, Settings, interpreter};
 use crate::evidence::{CauseKind, Environment, Evidence, Finding};
 use crate::loader;
 use crate::outcome::Command;
 use crate::report::Report;
-use crate::request::Request;
 use crate::rules::{Database, FixContext};
 use crate::source::probe::ProbeOutcome;
 use crate::source::text;
@@ -19,10 +18,10 @@ pub fn cannot_start_report(
     interpreter: &Interpreter,
     runs: &[ModuleRun],
     mut environment: Environment,
-    request: &Request,
+    settings: &Settings,
     database: &Database,
 ) -> Report {
-    environment.python = env::python_facts(interpreter, None, &request.env_settings());
+    environment.python = env::python_facts(interpreter, None, settings);
     let fhs = environment
         .nix_ld
         .fhs_loader
@@ -39,7 +38,7 @@ pub fn cannot_start_report(
                 ),
                 interpreter,
                 fhs,
-                &request.nix_ld_loader(),
+                &settings.nix_ld_loader(),
             )),
             ProbeOutcome::Ran(_) => None,
         })
@@ -63,7 +62,7 @@ pub fn cannot_start_report(
         module: runs.first().map(|r| r.module().to_string()),
         package: runs.first().map(|r| top_level(r.module())),
     };
-    let store_dir = request.store_dir().display().to_string();
+    let store_dir = settings.store_dir.display().to_string();
     let text = database
         .text()
         .map(|tables| text::analyse_with(&said, tables, &store_dir));
@@ -79,7 +78,7 @@ pub fn cannot_start_report(
     diagnose_into_report(
         evidence,
         database,
-        &FixContext::offline().on_machine(&LocalMachine::new(&request.env_settings())),
+        &FixContext::offline().on_machine(&LocalMachine::new(settings)),
     )
 }
 

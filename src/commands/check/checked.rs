@@ -10,8 +10,8 @@ use crate::catalog::causes::CauseTables;
 use crate::cli::CheckArgs;
 use crate::commands::resolution::{self, ImportCheck, Verifier, files_with_missing, resolve_all};
 use crate::commands::store_pick;
-use crate::env::Interpreter;
 use crate::env::machine::LocalMachine;
+use crate::env::{Interpreter, Settings};
 use crate::error::Result;
 use crate::evidence::{self, CauseKind, Environment, Evidence, Failure, Finding, FindingSource};
 use crate::loader::LoaderContext;
@@ -28,6 +28,8 @@ use crate::source::text;
 #[derive(Clone, Copy)]
 pub struct ImportRun<'a> {
     pub interpreter: &'a Interpreter,
+    /// The shell it ran in, as the env layer sees it.
+    pub settings: &'a Settings,
     pub args: &'a CheckArgs,
     pub options: &'a ProbeOptions,
 }
@@ -192,7 +194,7 @@ impl Checked {
                 options: import.options,
             }),
         };
-        let machine = LocalMachine::new(&request.env_settings());
+        let machine = LocalMachine::new(import.settings);
         let pick = pick_store_copies(&evidence, &verifier, &machine, import, request, database);
         let lookup = |soname: &str| pick.paths(soname);
         let note = pick.note();

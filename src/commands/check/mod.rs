@@ -83,14 +83,15 @@ pub fn diagnose(args: &CheckArgs, request: &Request, database: &Database) -> Res
         (context.join(), runs)
     });
     let runs = runs?;
-    let environment = env::machine_facts(&request.env_settings(), Path::new("/"));
+    let environment = env::machine_facts(&target.settings, Path::new("/"));
     let Some(facts) = runs
         .iter()
         .find_map(|r| r.result())
         .map(|r| r.facts.clone())
     else {
         let interpreter = target.interpreter.clone();
-        let report = cannot_start_report(&interpreter, &runs, environment, request, database);
+        let report =
+            cannot_start_report(&interpreter, &runs, environment, &target.settings, database);
         return Ok(CheckRun {
             report,
             interpreter,
@@ -134,7 +135,7 @@ impl Started<'_> {
             Some(exe) => self.target.interpreter.clone().with_running_executable(exe),
             None => self.target.interpreter.clone(),
         };
-        environment.python = env::python_facts(&interpreter, facts, &request.env_settings());
+        environment.python = env::python_facts(&interpreter, facts, &self.target.settings);
         // A launcher (a pyenv shim, a wrapper script) has no PT_INTERP of its own: the loader is
         // that of the python it started, known only once it ran.
         let context = context.or_else(|| {
@@ -160,6 +161,7 @@ impl Started<'_> {
         }
         let import = ImportRun {
             interpreter: &interpreter,
+            settings: &self.target.settings,
             args: self.args,
             options: &self.options,
         };
