@@ -23,6 +23,7 @@ const CAUSES_FILE: &str = "rules/tables/causes.toml";
 pub struct CauseTables {
     pub musl: Musl,
     pub platform: PlatformMarkers,
+    pub cuda: Cuda,
     #[serde(rename = "version_family")]
     pub version_families: Vec<VersionFamily>,
     #[serde(rename = "signal")]
@@ -37,6 +38,44 @@ pub struct Musl {
     pub soname_prefixes: Vec<String>,
     pub text_markers: Vec<String>,
     pub loader_markers: Vec<String>,
+}
+
+/// Which libraries `check --cuda` looks at.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cuda {
+    pub driver_libraries: Vec<String>,
+    pub runtime_prefixes: Vec<String>,
+    pub stub_dir: String,
+}
+
+impl Cuda {
+    /// A driver or runtime soname (`libcuda.so.1`, `libcudart.so.12`).
+    pub fn is_cuda_library(&self, name: &str) -> bool {
+        self.rank(name).is_some()
+    }
+
+    /// Where `name` is reported: the driver's libraries in their order, then the runtime.
+    pub fn rank(&self, name: &str) -> Option<usize> {
+        let family = |lib: &String| lib.split(".so").next().map(|f| format!("{f}.so"));
+        self.driver_libraries
+            .iter()
+            .position(|lib| family(lib).is_some_and(|f| name.starts_with(&f)))
+            .or_else(|| {
+                self.runtime_prefixes
+                    .iter()
+                    .any(|p| name.starts_with(p.as_str()))
+                    .then_some(self.driver_libraries.len())
+            })
+    }
+
+    /// A file in a stubs dir: the toolkit's stand-in, not the driver's library.
+    pub fn is_stub(&self, path: &std::path::Path) -> bool {
+        path.parent()
+            .into_iter()
+            .flat_map(std::path::Path::components)
+            .any(|c| c.as_os_str() == self.stub_dir.as_str())
+    }
 }
 
 /// What shows the platform in pasted text.

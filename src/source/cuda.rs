@@ -10,13 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::catalog::causes::{CauseTables, Cuda};
 use crate::env::cuda as driver;
 use crate::evidence::{CauseKind, CudaFacts, CudaLibrary, CudaStub, Finding, FindingSource};
 use crate::loader::report::NeededLibrary;
 use crate::loader::{LoaderContext, Resolver};
-
-/// The libraries of the driver, always searched.
-const DRIVER_LIBRARIES: &[&str] = &["libcuda.so.1", "libnvidia-ml.so.1"];
 
 /// What the package is, for the search.
 pub struct CudaInputs<'a> {
@@ -50,12 +48,12 @@ pub fn facts(ctx: &LoaderContext, inputs: &CudaInputs) -> CudaFacts {
             }
         }
     }
-    for name in DRIVER_LIBRARIES {
+    for name in &cuda().driver_libraries {
         if !wanted.iter().any(|(n, _, _)| n == name) {
-            wanted.push((name.to_string(), default_caller.clone(), "dlopen"));
+            wanted.push((name.clone(), default_caller.clone(), "dlopen"));
         }
     }
-    wanted.sort_by_key(|(name, _, _)| order(name));
+    wanted.sort_by_key(|(name, _, _)| cuda().rank(name));
     let libraries = wanted
         .iter()
         .map(|(name, caller, how)| library(&resolver.dlopen_from(caller, name), caller, how))
@@ -104,21 +102,13 @@ pub fn findings(facts: &CudaFacts) -> Vec<Finding> {
     out
 }
 
-fn is_cuda_library(name: &str) -> bool {
-    name.starts_with("libcuda.so")
-        || name.starts_with("libnvidia-ml.so")
-        || name.starts_with("libcudart.so")
+/// The CUDA table of `rules/tables/causes.toml`.
+fn cuda() -> &'static Cuda {
+    &CauseTables::builtin().cuda
 }
 
-/// The driver first, then the runtime.
-fn order(name: &str) -> u8 {
-    if name.starts_with("libcuda.so") {
-        0
-    } else if name.starts_with("libnvidia-ml.so") {
-        1
-    } else {
-        2
-    }
+fn is_cuda_library(name: &str) -> bool {
+    cuda().is_cuda_library(name)
 }
 
 fn library(found: &NeededLibrary, caller: &Path, how: &str) -> CudaLibrary {
@@ -133,12 +123,8 @@ fn library(found: &NeededLibrary, caller: &Path, how: &str) -> CudaLibrary {
     }
 }
 
-/// A file in a `stubs` dir: the CUDA toolkit's link-time stand-in, which fails every call.
 fn is_stub(path: &Path) -> bool {
-    path.parent()
-        .into_iter()
-        .flat_map(Path::components)
-        .any(|c| c.as_os_str() == "stubs")
+    cuda().is_stub(path)
 }
 
 /// The `stubs` dirs on LD_LIBRARY_PATH that hold a `libcuda.so.1`, and what the loader would
@@ -217,6 +203,7 @@ mod tests {
         assert!(is_cuda_library("libcudart.so.12"));
         assert!(is_cuda_library("libcuda.so.1"));
         assert!(!is_cuda_library("libcudnn.so.9"));
-        assert_eq!(order("libnvidia-ml.so.1"), 1);
+        assert_eq!(cuda().rank("libnvidia-ml.so.1"), Some(1));
+        assert_eq!(cuda().rank("libcudart.so.12"), Some(2));
     }
 }
