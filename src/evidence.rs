@@ -13,7 +13,8 @@ mod environment;
 mod identity;
 pub use environment::{
     CudaFacts, CudaLibrary, CudaStub, EnvSource, Environment, FhsLoaderKind, KernelFacts,
-    LoaderFlavor, NixLdFacts, OsFacts, Platform, PythonFacts, PythonKind, ShellFacts,
+    LoaderFlavor, MissingModule, NixEnvFacts, NixLdFacts, NixPythonPackage, OsFacts, Platform,
+    PythonFacts, PythonKind, ShellFacts,
 };
 pub use identity::{FindingKey, FindingSet, merge_quoted, merge_text_and_loader};
 

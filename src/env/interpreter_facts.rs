@@ -21,6 +21,9 @@ pub struct InterpreterFacts {
     pub version_full: Option<String>,
     pub implementation: Option<String>,
     pub prefix: Option<String>,
+    /// `sys.prefix` holds a `pyvenv.cfg` (None: a probe that did not say).
+    #[serde(default)]
+    pub prefix_has_pyvenv_cfg: Option<bool>,
     pub base_prefix: Option<String>,
     pub exec_prefix: Option<String>,
     /// `sys.path` as the import saw it.
@@ -38,9 +41,11 @@ pub struct InterpreterFacts {
 }
 
 impl InterpreterFacts {
-    /// In a venv: `sys.prefix` differs from `sys.base_prefix`.
+    /// In a venv: `sys.prefix` differs from `sys.base_prefix` and holds a `pyvenv.cfg`. An
+    /// older nixpkgs `withPackages` env moves `sys.prefix` to itself without being a venv.
     pub fn in_venv(&self) -> bool {
         matches!((&self.prefix, &self.base_prefix), (Some(p), Some(b)) if p != b)
+            && self.prefix_has_pyvenv_cfg != Some(false)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod kernel;
 pub mod loader_facts;
 mod loader_help;
 pub mod machine;
+pub mod nix_env;
 pub mod nix_store;
 pub mod probe_script;
 mod pt_interp;
@@ -20,6 +21,7 @@ pub mod python_file;
 mod settings;
 pub mod shell;
 pub mod store;
+pub mod store_python;
 pub mod system;
 pub mod venv;
 
@@ -121,6 +123,12 @@ pub fn probe(
         Err(_) => {}
     }
     result.environment.python = python_facts(&interpreter, result.facts.as_ref(), settings);
+    result.environment.nix_env = nix_env::detect(
+        &interpreter,
+        &result.environment.python,
+        result.facts.as_ref(),
+        &settings.store_dir,
+    );
     result.interpreter = Some(interpreter);
     result
 }
@@ -138,6 +146,12 @@ pub fn describe_without_running(
         ..EnvProbe::default()
     };
     result.environment.python = python_facts(interpreter, None, settings);
+    result.environment.nix_env = nix_env::detect(
+        interpreter,
+        &result.environment.python,
+        None,
+        &settings.store_dir,
+    );
     if let Some(loader) = result.environment.python.loader.as_deref()
         && !Path::new(loader).exists()
     {
@@ -179,6 +193,8 @@ pub fn machine_facts(settings: &Settings, root: &Path) -> Environment {
         shell: shell::detect(settings),
         kernel: None,
         cuda: None,
+        nix_env: None,
+        store_module: None,
     }
 }
 

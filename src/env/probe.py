@@ -73,7 +73,7 @@ def facts():
         "version": "%d.%d.%d" % (info[0], info[1], info[2]),
         "version_full": sys.version,
         "implementation": sys.implementation.name,
-        "prefix": sys.prefix,
+        "prefix": sys.prefix, "prefix_has_pyvenv_cfg": prefix_has_pyvenv_cfg(),
         "base_prefix": sys.base_prefix,
         "exec_prefix": sys.exec_prefix,
         "path": list(sys.path),
@@ -261,8 +261,30 @@ def main():
     if not valid_module_name(what):
         sys.stderr.write("probe.py: invalid module name\n")
         return 2
+    add_site_dirs()
     probe_import(out, what, dump_after)
     return 0
+
+
+def prefix_has_pyvenv_cfg():
+    """A venv has its pyvenv.cfg at sys.prefix. An older nixpkgs withPackages env moves
+    sys.prefix too (its sitecustomize does), and is no venv. (Defined here, below probe_import,
+    so that the line of its __import__ stays where it is.)"""
+    return os.path.isfile(os.path.join(sys.prefix, "pyvenv.cfg"))
+
+
+def add_site_dirs():
+    """PYDOCTOR_PROBE_SITE_DIRS (os.pathsep-separated): site dirs added after the python's own,
+    as site adds a venv's base site-packages or a Nix sitecustomize adds NIX_PYTHONPATH. pydoctor
+    sets it to check a fix that makes more packages visible. Removed before the import runs."""
+    dirs = os.environ.pop("PYDOCTOR_PROBE_SITE_DIRS", None)
+    if not dirs:
+        return
+    import site
+
+    for d in dirs.split(os.pathsep):
+        if d:
+            site.addsitedir(d)
 
 
 # Below probe_import: the line of its __import__ shows in every traceback the probe records,

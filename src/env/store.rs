@@ -84,26 +84,9 @@ pub fn find_wanted(store_dir: &Path, wanted: &[Wanted], budget: Budget) -> Store
     }
     let started = Instant::now();
     let over = || started.elapsed() > budget.max_time;
-    let Ok(entries) = std::fs::read_dir(store_dir) else {
-        return look;
-    };
-    let mut names: Vec<std::ffi::OsString> = Vec::new();
-    for entry in entries.flatten() {
-        if names.len() >= budget.max_entries || over() {
-            look.cut_short = true;
-            break;
-        }
-        // d_type from the listing; a symlinked entry (rare) is followed.
-        let is_dir = entry
-            .file_type()
-            .is_ok_and(|t| t.is_dir() || t.is_symlink());
-        if is_dir {
-            names.push(entry.file_name());
-        }
-    }
+    let (names, cut_short) = directory_entries(store_dir, budget, started);
+    look.cut_short = cut_short;
     look.entries = names.len();
-    // Sorted so that answers do not depend on directory order.
-    names.sort_unstable();
     let holds = |name: &std::ffi::OsStr, soname: &str| {
         store_dir.join(name).join("lib").join(soname).exists()
     };
@@ -130,6 +113,35 @@ pub fn find_wanted(store_dir: &Path, wanted: &[Wanted], budget: Budget) -> Store
     }
     look.cut_short |= over();
     look
+}
+
+/// The store's directory entries (`*.drv` and other single files left out), sorted so that
+/// answers do not depend on directory order, and whether the budget cut the listing short.
+pub fn directory_entries(
+    store_dir: &Path,
+    budget: Budget,
+    started: Instant,
+) -> (Vec<std::ffi::OsString>, bool) {
+    let Ok(entries) = std::fs::read_dir(store_dir) else {
+        return (Vec::new(), false);
+    };
+    let mut names: Vec<std::ffi::OsString> = Vec::new();
+    let mut cut_short = false;
+    for entry in entries.flatten() {
+        if names.len() >= budget.max_entries || started.elapsed() > budget.max_time {
+            cut_short = true;
+            break;
+        }
+        // d_type from the listing; a symlinked entry (rare) is followed.
+        let is_dir = entry
+            .file_type()
+            .is_ok_and(|t| t.is_dir() || t.is_symlink());
+        if is_dir {
+            names.push(entry.file_name());
+        }
+    }
+    names.sort_unstable();
+    (names, cut_short)
 }
 
 /// `<hash>-gcc-13.2.0-lib` is a `gcc` entry; `<hash>-gccgo-…` is not.

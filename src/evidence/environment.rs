@@ -161,6 +161,76 @@ pub struct Environment {
     /// The CUDA libraries as the package's loader would find them (`check --cuda`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cuda: Option<CudaFacts>,
+    /// The nixpkgs `python3.withPackages` environment the python belongs to, or that the venv
+    /// was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nix_env: Option<NixEnvFacts>,
+    /// For a python from the Nix store: the module that did not import, and where the store
+    /// (or the env a venv was made from) has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_module: Option<MissingModule>,
+}
+
+/// A `python3.withPackages` environment (a buildEnv in the store whose `bin/python3.X` is a
+/// wrapper), and, when a module is missing, where the store has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NixEnvFacts {
+    /// The env's store path (`/nix/store/…-python3-3.12.11-env`).
+    pub path: String,
+    /// How its packages reach the python: `argv0` (nixpkgs 24.05 and later: the wrapper hands
+    /// over its own path, and the env is the python's prefix), `nix-pythonpath` (older: the
+    /// wrapper sets `NIX_PYTHONPATH`, which the python's sitecustomize reads), or `unknown`.
+    pub layout: String,
+    /// The Python packages in it, from its site-packages links.
+    #[serde(default)]
+    pub packages: Vec<NixPythonPackage>,
+    /// Whether the python under diagnosis is a venv made from the env.
+    #[serde(default)]
+    pub venv_base: bool,
+    /// For such a venv: whether it sees the env's packages (`include-system-site-packages`,
+    /// or the older layout's `NIX_PYTHONPATH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venv_sees_env: Option<bool>,
+}
+
+/// One Python package of the store (`/nix/store/…-python3.12-requests-2.32.3`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NixPythonPackage {
+    /// Its name as nixpkgs spells it in the store path (`requests`, `scikit-learn`); usually
+    /// the attribute name in `python3Packages`.
+    pub name: String,
+    pub version: String,
+    pub path: String,
+    /// In an env: it is there as another package's Python dependency (named in that one's
+    /// `nix-support/propagated-build-inputs`), not asked for itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dependency: bool,
+}
+
+/// Where a module that did not import sits in the Nix store (`check`, a Nix python only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingModule {
+    /// The top-level module (`numpy`).
+    pub module: String,
+    /// It is in the env's own site-packages (then a venv made from the env does not see it).
+    pub in_env: bool,
+    /// Store packages built for this python's version that hold it, newest first.
+    #[serde(default)]
+    pub store: Vec<NixPythonPackage>,
+    /// The one the fix names: the newest that imports, when one was tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<String>,
+    /// The `site-packages` dirs the fix adds: the chosen package's and those of its Python
+    /// dependencies (`nix-support/propagated-build-inputs`), or the env's own for a venv.
+    #[serde(default)]
+    pub site_dirs: Vec<String>,
+    /// Whether the module imported with those dirs added after the python's own (None: not
+    /// tried).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imports: Option<bool>,
+    /// Python versions (`3.11`) for which the store has the module, when this python's has not.
+    #[serde(default)]
+    pub other_pythons: Vec<String>,
 }
 
 /// Where the NVIDIA driver's and the CUDA runtime's libraries come from for a package.

@@ -2,8 +2,8 @@
 
 use super::model::Example;
 use crate::evidence::{
-    ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource, NixLdFacts,
-    OsFacts, PythonFacts,
+    ChainLink, EnvSource, Environment, Evidence, Failure, Finding, FindingSource, MissingModule,
+    NixEnvFacts, NixLdFacts, NixPythonPackage, OsFacts, PythonFacts,
 };
 
 /// The evidence an example describes: one struct literal, a field for every fact an example
@@ -63,6 +63,14 @@ pub fn example_evidence(example: &Example) -> Evidence {
                 ..crate::evidence::KernelFacts::default()
             }),
         cuda: example_cuda(example),
+        nix_env: example.nix_env.clone().map(|path| NixEnvFacts {
+            path,
+            layout: "argv0".into(),
+            venv_base: example.venv.is_some(),
+            venv_sees_env: example.venv.is_some().then_some(false),
+            ..NixEnvFacts::default()
+        }),
+        store_module: example_store_module(example),
     };
     let failure = example.message.as_ref().map(|message| Failure {
         chain: vec![ChainLink {
@@ -130,5 +138,32 @@ fn example_cuda(example: &Example) -> Option<crate::evidence::CudaFacts> {
             Vec::new()
         },
         driver_version: None,
+    })
+}
+
+/// The store's copy of the missing module an example names, or its base env's.
+fn example_store_module(example: &Example) -> Option<MissingModule> {
+    let module = example.findings.first()?.library.clone()?;
+    if example.module_in_env == Some(true) {
+        return Some(MissingModule {
+            module,
+            in_env: true,
+            imports: Some(true),
+            ..MissingModule::default()
+        });
+    }
+    let path = example.store_module.clone()?;
+    let package = NixPythonPackage {
+        name: module.clone(),
+        version: "1.0".into(),
+        path: path.clone(),
+        dependency: false,
+    };
+    Some(MissingModule {
+        module,
+        store: vec![package],
+        chosen: Some(path),
+        imports: Some(true),
+        ..MissingModule::default()
     })
 }

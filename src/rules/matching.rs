@@ -101,6 +101,14 @@ impl Matcher {
             && c.cuda_driver_dir.is_none_or(|want| {
                 env.cuda.as_ref().map(|cuda| cuda.driver_dir_has_libcuda) == Some(want)
             })
+            && c.module_in_store.is_none_or(|want| {
+                env.store_module
+                    .as_ref()
+                    .is_some_and(|m| !m.store.is_empty())
+                    == want
+            })
+            && c.module_in_env
+                .is_none_or(|want| env.store_module.as_ref().is_some_and(|m| m.in_env) == want)
             && self.message.as_ref().is_none_or(|re| {
                 evidence
                     .failure

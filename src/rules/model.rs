@@ -178,6 +178,14 @@ pub struct Condition {
     /// unknown without it, which matches neither value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cuda_driver_dir: Option<bool>,
+    /// A store package built for this python holds the module that did not import
+    /// (`store_module.store`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_in_store: Option<bool>,
+    /// The `withPackages` env the venv was made from holds the module, and the venv does not
+    /// see it (`store_module.in_env`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_in_env: Option<bool>,
 }
 
 impl Condition {
@@ -199,6 +207,12 @@ pub enum PlanKind {
     NixLdLibraries,
     /// Adds them to the files' rpath (fix-python, patchelf).
     Rpath,
+    /// Makes the env a venv was made from visible to it: checked by importing with the env's
+    /// site-packages added (`store_module.imports`).
+    EnvSitePackages,
+    /// Adds the module's store package and its Python dependencies to the python's env: checked
+    /// by importing with their site-packages added; the env itself is not rebuilt (partial).
+    StorePackages,
 }
 
 impl PlanKind {
@@ -208,6 +222,8 @@ impl PlanKind {
             PlanKind::LibraryDirs => "library-dirs",
             PlanKind::NixLdLibraries => "nix-ld-libraries",
             PlanKind::Rpath => "rpath",
+            PlanKind::EnvSitePackages => "env-site-packages",
+            PlanKind::StorePackages => "store-packages",
         }
     }
 }
@@ -315,6 +331,15 @@ pub struct Example {
     pub cuda_stub: Option<bool>,
     #[serde(default)]
     pub cuda_driver_dir: Option<bool>,
+    /// `nix_env.path`: the `withPackages` env of the python (or of the venv's base).
+    #[serde(default)]
+    pub nix_env: Option<String>,
+    /// `store_module`: the store package that holds the missing module (it imports).
+    #[serde(default)]
+    pub store_module: Option<String>,
+    /// `store_module.in_env`: the venv's base env holds the missing module.
+    #[serde(default)]
+    pub module_in_env: Option<bool>,
     #[serde(rename = "finding")]
     pub findings: Vec<ExampleFinding>,
 }
@@ -370,4 +395,5 @@ pub const FIX_IDS: &[&str] = &[
     "hardware-graphics",
     "driver-runpath",
     "drop-stub-dir",
+    "venv-system-site-packages",
 ];

@@ -92,6 +92,22 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "nixpkgs attributes for the missing sonames, space-separated (`stdenv.cc.cc.lib zlib`)",
     ),
     (
+        "nix_env",
+        "the `python3.withPackages` env of the python, or of the venv's base (`/nix/store/…-python3-3.12.11-env`)",
+    ),
+    (
+        "module_attr",
+        "the nixpkgs attribute of the missing module's package: the store package's name when the store has it (`ipython-pygments-lexers`), else the package's name in nixpkgs' spelling",
+    ),
+    (
+        "with_packages",
+        "the packages of a `withPackages` list that has the env's own and the missing one (`ps.requests ps.numpy`)",
+    ),
+    (
+        "store_module",
+        "the store package that holds the missing module and imports with this python",
+    ),
+    (
         "nix_ld_libraries",
         "the NixOS line `programs.nix-ld.libraries = with pkgs; [ … ];`",
     ),

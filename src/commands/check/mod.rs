@@ -12,6 +12,7 @@ use std::time::Duration;
 mod cannot_start;
 mod checked;
 mod runs;
+mod store_module;
 
 use super::fix::FixedVenv;
 use super::target::Target;
@@ -136,6 +137,12 @@ impl Started<'_> {
             None => self.target.interpreter.clone(),
         };
         environment.python = env::python_facts(&interpreter, facts, &self.target.settings);
+        environment.nix_env = env::nix_env::detect(
+            &interpreter,
+            &environment.python,
+            facts,
+            &self.target.settings.store_dir,
+        );
         // A launcher (a pyenv shim, a wrapper script) has no PT_INTERP of its own: the loader is
         // that of the python it started, known only once it ran.
         let context = context.or_else(|| {
@@ -152,6 +159,19 @@ impl Started<'_> {
             checked.add_module(run, &sys_path, context.as_ref(), request, self.database)?;
         }
         environment.kernel = self.target.kernel_facts(checked.findings());
+        let failing: Vec<String> = runs
+            .iter()
+            .filter(|r| r.failed_import().is_some())
+            .map(|r| r.module().to_string())
+            .collect();
+        environment.store_module = store_module::store_module(&store_module::Lookup {
+            environment: &environment,
+            findings: checked.findings(),
+            failing: &failing,
+            interpreter: &interpreter,
+            options: &self.options,
+            store_dir: &self.target.settings.store_dir,
+        });
         if self.args.cuda
             && let Some(ctx) = context.as_ref()
         {

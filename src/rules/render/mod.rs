@@ -172,6 +172,9 @@ impl<'a> Subject<'a> {
     /// A fix that changes the search path is re-resolved with the library directories
     /// that exist here; without a local copy of every library it cannot be checked.
     fn verify(&self, fix_id: &str, plan: PlanKind) -> (Verification, Option<String>) {
+        if matches!(plan, PlanKind::EnvSitePackages | PlanKind::StorePackages) {
+            return self.import_verdict(plan);
+        }
         if plan == PlanKind::None || self.store_dirs.is_empty() {
             return (Verification::NotChecked, None);
         }
@@ -198,7 +201,7 @@ impl<'a> Subject<'a> {
                 "NIX_LD_LIBRARY_PATH".into(),
                 joined(&env.nix_ld.library_path),
             )],
-            PlanKind::Rpath | PlanKind::None => Vec::new(),
+            _ => Vec::new(),
         };
         let fix_plan = FixPlan {
             fix_id: fix_id.to_string(),
@@ -209,6 +212,25 @@ impl<'a> Subject<'a> {
         let by = (verdict != Verification::NotChecked)
             .then(|| self.context.verifier.method(&fix_plan).to_string());
         (verdict, by)
+    }
+
+    /// A fix that makes more packages visible was checked when the evidence was gathered: the
+    /// module imported (or not) with their site-packages added. A store package stands in for
+    /// an env not rebuilt yet, so the most it earns is partial.
+    fn import_verdict(&self, plan: PlanKind) -> (Verification, Option<String>) {
+        let imports = self
+            .evidence
+            .environment
+            .store_module
+            .as_ref()
+            .and_then(|m| m.imports);
+        let verdict = match (imports, plan) {
+            (None, _) => return (Verification::NotChecked, None),
+            (Some(false), _) => Verification::Failed,
+            (Some(true), PlanKind::StorePackages) => Verification::Partial,
+            (Some(true), _) => Verification::Verified,
+        };
+        (verdict, Some("import".to_string()))
     }
 
     /// The store copies weighed for this diagnosis's libraries.

@@ -171,6 +171,10 @@ impl Subject<'_> {
                 };
                 Some(self.installer().recreate_venv(&base?, &venv()?, from_files))
             }
+            "nix_env" => env.nix_env.as_ref().map(|e| e.path.clone()),
+            "module_attr" => self.module_attr(),
+            "with_packages" => self.with_packages(),
+            "store_module" => env.store_module.as_ref().and_then(|m| m.chosen.clone()),
             "pin_store_paths" => self.pin_lines(),
             "nix_attrs" => self.nix_attrs().map(|a| a.join(" ")),
             "nix_ld_libraries" => self.nix_attrs().map(|a| {
@@ -202,6 +206,47 @@ impl Subject<'_> {
     }
 
     /// nixpkgs attributes for the sonames; glibc's own libraries are never listed.
+    /// The missing module's nixpkgs attribute: its store package's name, else the
+    /// distribution's name lowercased with `-` (nixpkgs' usual spelling).
+    fn module_attr(&self) -> Option<String> {
+        let store = self.evidence.environment.store_module.as_ref();
+        let chosen = store.and_then(|m| {
+            m.store
+                .iter()
+                .find(|p| Some(&p.path) == m.chosen.as_ref())
+                .or(m.store.first())
+        });
+        match chosen {
+            Some(package) => Some(package.name.clone()),
+            None => Some(self.package()?.to_lowercase().replace(['_', '.'], "-")),
+        }
+    }
+
+    /// `ps.a ps.b`: the env's packages that are not only another's dependency, then the
+    /// missing one.
+    fn with_packages(&self) -> Option<String> {
+        let mut names: Vec<String> = self
+            .evidence
+            .environment
+            .nix_env
+            .iter()
+            .flat_map(|e| e.packages.iter())
+            .filter(|p| !p.dependency)
+            .map(|p| p.name.clone())
+            .collect();
+        let wanted = self.module_attr()?;
+        if !names.contains(&wanted) {
+            names.push(wanted);
+        }
+        Some(
+            names
+                .iter()
+                .map(|n| format!("ps.{n}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+
     fn nix_attrs(&self) -> Option<Vec<String>> {
         let attrs = distinct(
             self.sonames
@@ -307,6 +352,8 @@ fn fallback_words(name: &str) -> &'static str {
         "python" | "base_python" => "python3",
         "venv" => ".venv",
         "python_minor" => "3",
+        "nix_env" => "the python environment",
+        "store_module" => "the store's copy",
         _ => "",
     }
 }
