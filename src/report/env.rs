@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::evidence::{Environment, FhsLoaderKind, LoaderFlavor, PythonKind};
+use crate::evidence::{Environment, FhsLoaderKind, LoaderFlavor, NixEnvFacts, PythonKind};
 use crate::report::payload::{EnvPayload, Payload};
 use crate::report::{Report, Style};
 
@@ -101,6 +101,9 @@ fn python_lines(
         let base = py.base_prefix.as_deref().unwrap_or("unknown");
         writeln!(out, "    venv: {venv} (base {base})")?;
     }
+    if let Some(env) = &report.environment.nix_env {
+        nix_env_lines(env, out)?;
+    }
     match (&py.loader, py.loader_flavor) {
         (Some(loader), flavor) => writeln!(
             out,
@@ -113,6 +116,41 @@ fn python_lines(
             flavor.as_str()
         ),
         (None, _) => writeln!(out, "{} loader: unknown (no PT_INTERP read)", marks.warn),
+    }
+}
+
+/// The `withPackages` env: where, how its packages reach python, and which they are.
+fn nix_env_lines(env: &NixEnvFacts, out: &mut dyn Write) -> io::Result<()> {
+    let role = if env.venv_base {
+        "the venv's base"
+    } else {
+        "this python's"
+    };
+    writeln!(out, "    withPackages env ({role}): {}", env.path)?;
+    let how = match env.layout.as_str() {
+        "argv0" => "the wrapper hands python its own path (nixpkgs 24.05 and later)",
+        "nix-pythonpath" => "the wrapper sets NIX_PYTHONPATH (nixpkgs before 24.05)",
+        _ => "through a wrapper pydoctor could not read",
+    };
+    writeln!(out, "      packages reach python: {how}")?;
+    let names: Vec<String> = env
+        .packages
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.version))
+        .collect();
+    let listed = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    writeln!(out, "      packages: {listed}")?;
+    match env.venv_sees_env {
+        Some(true) => writeln!(out, "      the venv sees them"),
+        Some(false) => writeln!(
+            out,
+            "      the venv does not see them (include-system-site-packages = false)"
+        ),
+        None => Ok(()),
     }
 }
 

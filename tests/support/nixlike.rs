@@ -202,3 +202,23 @@ pub fn uv_venv(project: &Path, packages: &[&str]) -> Option<PathBuf> {
     std::fs::write(&marker, want).ok()?;
     Some(venv.join("bin/python"))
 }
+
+/// A `python3.withPackages`-like env in the store of [`python_at`]`(dest)`, built by
+/// `nix-like-env.sh`: `layout` is `argv0` or `nix-pythonpath`, `packages` go into the env and
+/// `store_only` into the store alone (each `dist` or `dist:dep,dep`). Returns the env's path.
+pub fn env_at(
+    dest: &Path,
+    layout: &str,
+    name: &str,
+    packages: &[&str],
+    store_only: &[&str],
+) -> Option<PathBuf> {
+    python_at(dest)?;
+    let mut args = vec![dest.to_str()?, layout, name];
+    args.extend_from_slice(packages);
+    if !store_only.is_empty() {
+        args.push("--");
+        args.extend_from_slice(store_only);
+    }
+    run_script("nix-like-env.sh", &args)
+}
