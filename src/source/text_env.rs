@@ -12,7 +12,7 @@ use regex::Regex;
 use super::paste::truncate_at_char;
 use crate::catalog::causes::CauseTables;
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
-use crate::evidence::{Environment, LoaderFlavor, Platform, PythonKind};
+use crate::evidence::{Environment, LoaderFlavor, NixEnvFacts, Platform, PythonKind};
 
 /// How much of one line these patterns look at.
 const MAX_LINE: usize = 2048;
@@ -91,6 +91,7 @@ pub fn add_hints(lines: &[String], paths: &[String], env: &mut Environment, stor
     }
     env.os.distro = distro(paths, env);
     env.python.nix_app = nix_app(paths, store_dir);
+    env.nix_env = nix_env(paths, store_dir);
     env.python.venv_tool = venv_tool(&lines, paths, env);
 }
 
@@ -159,10 +160,30 @@ fn distro(paths: &[String], env: &Environment) -> Option<String> {
 }
 
 /// The store entry of Python code built by Nix (`/nix/store/…-python3.10-someapp-1.0`): a
-/// `site-packages` in the store, which pip cannot change.
+/// `site-packages` in the store, which pip cannot change. A `withPackages` env (`…-env`) is
+/// no application: its packages are the user's list.
 fn nix_app(paths: &[String], store_dir: &str) -> Option<String> {
+    store_site_packages_entries(paths, store_dir).find(|e| !e.ends_with("-env"))
+}
+
+/// The `withPackages` env whose site-packages the text's paths lie in; what the text cannot
+/// show (its packages, its wrapper) stays unknown.
+fn nix_env(paths: &[String], store_dir: &str) -> Option<NixEnvFacts> {
+    let path = store_site_packages_entries(paths, store_dir).find(|e| e.ends_with("-env"))?;
+    Some(NixEnvFacts {
+        path,
+        layout: "unknown".into(),
+        ..NixEnvFacts::default()
+    })
+}
+
+/// The store entries (`/nix/store/<hash>-name`) of the text's paths under a `site-packages`.
+fn store_site_packages_entries<'p>(
+    paths: &'p [String],
+    store_dir: &str,
+) -> impl Iterator<Item = String> + 'p {
     let store = format!("{}/", store_dir.trim_end_matches('/'));
-    paths.iter().find_map(|p| {
+    paths.iter().filter_map(move |p| {
         let rest = p.strip_prefix(&store)?;
         if !p.contains("/site-packages/") {
             return None;
@@ -220,6 +241,15 @@ mod tests {
         assert_eq!(
             env.python.nix_app.as_deref(),
             Some("/nix/store/0123456789abcdfghijklmnpqrsvwxyz-python3.10-someapp-1.0")
+        );
+        // A withPackages env is the user's package list, not an application Nix built.
+        let env = env_of(
+            "  File \"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-python3-3.12.8-env/lib/python3.12/site-packages/mypkg/cli.py\", line 3, in <module>",
+        );
+        assert_eq!(env.python.nix_app, None);
+        assert_eq!(
+            env.nix_env.map(|e| e.path).as_deref(),
+            Some("/nix/store/0123456789abcdfghijklmnpqrsvwxyz-python3-3.12.8-env")
         );
         let env = env_of(
             "$ uv run python -c 'import numpy'\n  File \"/p/.venv/lib/python3.12/site-packages/numpy/__init__.py\", line 1",
