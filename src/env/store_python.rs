@@ -46,7 +46,7 @@ pub fn find_module(store_dir: &Path, module: &str, version: &str, budget: Budget
             continue;
         };
         let entry = store_dir.join(name);
-        if !holds_module(&site_packages(&entry, &built_for), module) {
+        if !holds_module(&site_packages(&entry, &built_for), &built_for, module) {
             continue;
         }
         if built_for == version {
@@ -76,19 +76,25 @@ fn python_of_entry(name: &str) -> Option<String> {
         .then(|| version.to_string())
 }
 
+/// Extension module file names CPython looks for besides `<module>.so`, for python 3.X
+/// (`importlib.machinery.EXTENSION_SUFFIXES` on Linux).
+const EXTENSION_SUFFIXES: &[&str] = &[
+    "cpython-{v}-x86_64-linux-gnu.so",
+    "cpython-{v}-aarch64-linux-gnu.so",
+    "abi3.so",
+    "so",
+];
+
 /// A site-packages dir holds `module` as a package, a `.py` file, or an extension module.
-pub fn holds_module(site: &Path, module: &str) -> bool {
+/// Named stats only: the store look runs this over every Python package of the store.
+pub fn holds_module(site: &Path, version: &str, module: &str) -> bool {
     if site.join(module).is_dir() || site.join(format!("{module}.py")).is_file() {
         return true;
     }
-    let Ok(entries) = std::fs::read_dir(site) else {
-        return false;
-    };
-    let prefix = format!("{module}.");
-    entries.flatten().any(|e| {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        name.starts_with(&prefix) && name.ends_with(".so")
+    let tag = version.replace('.', "");
+    EXTENSION_SUFFIXES.iter().any(|suffix| {
+        site.join(format!("{module}.{}", suffix.replace("{v}", &tag)))
+            .is_file()
     })
 }
 

@@ -47,7 +47,7 @@ pub fn store_module(lookup: &Lookup) -> Option<MissingModule> {
         && env.venv_sees_env == Some(false)
     {
         let site = site_packages(Path::new(&env.path), &version);
-        answer.in_env = holds_module(&site, &module);
+        answer.in_env = holds_module(&site, &version, &module);
         if answer.in_env {
             answer.site_dirs = vec![site.display().to_string()];
             answer.imports = Some(imports_with(lookup, &[site]));
