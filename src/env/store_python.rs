@@ -177,6 +177,12 @@ mod tests {
                 .packages
                 .is_empty()
         );
+        // An extension module alone, as ujson ships.
+        let ujson = site_packages(&store.join("fff-python3.12-ujson-5.10.0"), "3.12");
+        std::fs::create_dir_all(&ujson).unwrap();
+        std::fs::write(ujson.join("ujson.cpython-312-x86_64-linux-gnu.so"), "").unwrap();
+        let found = find_module(store, "ujson", "3.12", Budget::default());
+        assert_eq!(found.packages[0].name, "ujson");
     }
 
     #[test]
