@@ -273,3 +273,36 @@ fn env_shows_the_env_and_its_packages() {
     assert!(run.stdout.contains(env.to_str().unwrap()), "{}", run.stdout);
     assert!(run.stdout.contains("idna 3."), "{}", run.stdout);
 }
+
+#[test]
+fn a_uv_venv_of_an_env_gets_the_same_diagnosis_and_fix() {
+    let Some(env) = make_env("argv0", "idna-only", &["idna"]) else {
+        return;
+    };
+    let Some(uv) = nixlike::uv() else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let venv = project.path().join(".venv");
+    let made = clean(&uv, project.path())
+        .env("UV_CACHE_DIR", nixlike::scratch("uv-cache"))
+        .args(["venv", "-q", "--python"])
+        .arg(env.join("bin/python3"))
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let python = venv.join("bin/python");
+    let doc = check("idna", &python, "json", project.path()).json();
+    assert_eq!(doc["environment"]["python"]["venv_tool"], "uv");
+    let d = &doc["diagnoses"][0];
+    assert_eq!(d["rule"], "PD416", "{d:#}");
+    let snippet = first_fix(d)["snippet"].as_str().unwrap();
+    let ran = clean("sh", project.path())
+        .args(["-c", snippet])
+        .status()
+        .unwrap();
+    assert!(ran.success(), "{snippet}");
+    let run = check("idna", &python, "json", project.path());
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
