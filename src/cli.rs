@@ -140,6 +140,10 @@ pub struct FixArgs {
     /// Seconds before each import is killed (with its whole process group).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub timeout: u64,
+    /// Also preload the NVIDIA driver's libraries the package loads at run time, from NixOS's
+    /// driver dir (/run/opengl-driver/lib), when `check --cuda` finds them unreachable.
+    #[arg(long, conflicts_with = "undo")]
+    pub cuda: bool,
 }
 
 #[derive(Debug, Args)]

@@ -416,3 +416,87 @@ fn explain_reads_torchs_no_driver_message_as_a_missing_libcuda() {
     assert_eq!(diagnosis["rule"], "PD111", "{doc:#}");
     assert!(common::fix_ids(diagnosis).contains(&"driver-runpath".to_string()));
 }
+
+/// A venv of the FHS python with the project's package (and its `nvidia` dir) in its
+/// site-packages; its `bin/python`.
+fn venv_with_package(project: &Project) -> Option<PathBuf> {
+    let host = common::fhs_python()?;
+    let venv = project.path().join("venv");
+    let made = common::clean(&host.executable, project.path())
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        common::skip("cannot make a venv of the FHS python");
+        return None;
+    }
+    let site = host.site_packages(&venv);
+    for dir in ["cudaext", "nvidia"] {
+        let copied = common::clean("cp", project.path())
+            .arg("-r")
+            .arg(project.path().join(dir))
+            .arg(&site)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(copied, "cp -r {dir}");
+    }
+    Some(venv.join("bin/python"))
+}
+
+#[test]
+fn on_fake_nixos_the_driver_dir_fix_is_verified_and_pydoctor_fix_preloads_the_driver() {
+    let Some(project) = Project::new() else {
+        return;
+    };
+    let Some(python) = venv_with_package(&project) else {
+        return;
+    };
+    let machine = project.path().join("machine");
+    let elsewhere = project.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let py = python.to_str().unwrap();
+    let check = [
+        "check", "cudaext", "--cuda", "--python", py, "--format", "json",
+    ];
+    let Some(run) = on_fake_nixos(&machine, &check, &[], &elsewhere) else {
+        return;
+    };
+    let doc = run.json();
+    assert_eq!(
+        doc["environment"]["cuda"]["driver_dir_resolves"], true,
+        "{doc:#}"
+    );
+    let diagnosis = common::diagnosis(&doc, "missing-shared-library").expect("a diagnosis");
+    assert_eq!(diagnosis["rule"], "PD106", "{doc:#}");
+    let export = common::fix(diagnosis, "ld-library-path");
+    assert_eq!(export["verified"], "verified", "{export:#}");
+    assert_eq!(export["verified_by"], "resolver");
+
+    // `pydoctor fix --cuda` preloads the driver's libraries from the driver dir.
+    let fix = [
+        "fix", "cudaext", "--cuda", "--python", py, "--format", "json",
+    ];
+    let run = on_fake_nixos(&machine, &fix, &[], &elsewhere).unwrap();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["fix"]["action"], "applied", "{doc:#}");
+    let paths: Vec<&str> = doc["fix"]["libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"/run/opengl-driver/lib/libcuda.so.1"),
+        "{paths:?}"
+    );
+
+    // Checked again, the driver is already loaded when the package asks for it.
+    let doc = on_fake_nixos(&machine, &check, &[], &elsewhere)
+        .unwrap()
+        .json();
+    assert_eq!(doc["status"], "ok", "{doc:#}");
+    let libcuda = library_entry(&doc, "libcuda.so.1");
+    assert_eq!(libcuda["found_via"], "already-loaded", "{libcuda:#}");
+}

@@ -61,7 +61,7 @@ fn check_args(args: &FixArgs) -> CheckArgs {
         no_import: false,
         verify: false,
         timeout: args.timeout,
-        cuda: false,
+        cuda: args.cuda,
     }
 }
 
@@ -113,10 +113,12 @@ fn fix_venv(
     if check.report.status == Status::Ok {
         return Ok(nothing_to_do(existing));
     }
+    let mut choice = check.store_choice.clone();
+    choice.extend(driver_dir_choice(check));
     let verdict = plan::plan(
         &check.report.diagnoses,
         &check.report.findings,
-        &check.store_choice,
+        &choice,
         &request.store_dir(),
         tables,
     );
@@ -155,6 +157,23 @@ fn fix_venv(
         gc_roots: Vec::new(),
     };
     apply_and_prove(venv, manifest, &files, check, request, outcome)
+}
+
+/// The driver's libraries that `check --cuda` found unreachable (or only as a stub) and that
+/// NixOS's driver dir holds: the dir is where a preload takes them from. Through its
+/// `/run/opengl-driver` link the preload follows the driver the system runs, also after an
+/// upgrade.
+fn driver_dir_choice(check: &CheckRun) -> Vec<(String, PathBuf)> {
+    let Some(cuda) = check.report.environment.cuda.as_ref() else {
+        return Vec::new();
+    };
+    let dir = PathBuf::from(&cuda.driver_dir);
+    cuda.libraries
+        .iter()
+        .filter(|l| l.how == "dlopen" && (l.path.is_none() || l.stub))
+        .filter(|l| dir.join(&l.soname).is_file())
+        .map(|l| (l.soname.clone(), dir.clone()))
+        .collect()
 }
 
 /// A fix that replaces an earlier one keeps the earlier one's libraries that are still there:
@@ -223,7 +242,7 @@ fn apply_and_prove(
             return Err(e);
         }
     };
-    outcome.verification = import_again(check, &manifest.modules);
+    outcome.verification = import_again(check, &manifest.modules, &manifest.libraries);
     if outcome.verification.iter().all(|m| m.ok) {
         apply::commit(venv, &mut manifest, &mut steps)?;
         outcome.action = FixAction::Applied;
@@ -251,14 +270,25 @@ fn site_packages_in(site_packages: &[String], venv: &Path) -> Result<PathBuf> {
         })
 }
 
-/// Every module imported again, each in a fresh process.
-fn import_again(check: &CheckRun, modules: &[String]) -> Vec<ModuleImport> {
+/// Every module imported again, each in a fresh process, with every preloaded library mapped
+/// in it: an import that works without them (a library loaded only at run time, as CUDA's
+/// driver is) proves nothing of the preload.
+fn import_again(
+    check: &CheckRun,
+    modules: &[String],
+    libraries: &[manifest::Library],
+) -> Vec<ModuleImport> {
     modules
         .iter()
         .map(|module| {
             let outcome = probe::run_import(&check.interpreter.path, module, &check.options);
             let (ok, error) = match outcome {
-                Ok(ProbeOutcome::Ran(r)) if r.ok => (true, None),
+                Ok(ProbeOutcome::Ran(r)) if r.ok => {
+                    match not_loaded(libraries, &r.loaded_objects) {
+                        None => (true, None),
+                        Some(path) => (false, Some(format!("the preload did not load {path}"))),
+                    }
+                }
                 Ok(ProbeOutcome::Ran(r)) => (
                     false,
                     r.chain.first().map(|l| {
@@ -275,6 +305,17 @@ fn import_again(check: &CheckRun, modules: &[String]) -> Vec<ModuleImport> {
             }
         })
         .collect()
+}
+
+/// The first preloaded library that is not among the process's mapped files (compared after
+/// symlinks: the maps name real files).
+fn not_loaded(libraries: &[manifest::Library], loaded: &[String]) -> Option<String> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mapped: Vec<PathBuf> = loaded.iter().map(|l| real(Path::new(l))).collect();
+    libraries
+        .iter()
+        .find(|l| !mapped.contains(&real(Path::new(&l.path))))
+        .map(|l| l.path.clone())
 }
 
 fn into_report(mut report: Report, outcome: FixOutcome) -> Report {

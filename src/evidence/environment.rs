@@ -243,6 +243,10 @@ pub struct CudaFacts {
     pub driver_dir_exists: bool,
     /// Whether that dir holds `libcuda.so.1`.
     pub driver_dir_has_libcuda: bool,
+    /// With the driver dir searched after `LD_LIBRARY_PATH`, every driver library missing (or a
+    /// stub) today is found there; absent when none is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_dir_resolves: Option<bool>,
     /// Stub `libcuda` copies (in a `stubs` dir) on LD_LIBRARY_PATH.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stubs: Vec<CudaStub>,

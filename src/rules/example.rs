@@ -128,6 +128,7 @@ fn example_cuda(example: &Example) -> Option<crate::evidence::CudaFacts> {
         driver_dir: "/run/opengl-driver/lib".into(),
         driver_dir_exists: has_libcuda,
         driver_dir_has_libcuda: has_libcuda,
+        driver_dir_resolves: has_libcuda.then_some(true),
         stubs: if stub {
             vec![crate::evidence::CudaStub {
                 path: stub_path.into(),

@@ -210,6 +210,9 @@ pub enum PlanKind {
     /// Makes the env a venv was made from visible to it: checked by importing with the env's
     /// site-packages added (`store_module.imports`).
     EnvSitePackages,
+    /// Puts NixOS's driver dir on the search path: checked by resolving the driver's libraries
+    /// again with it (`cuda.driver_dir_resolves`).
+    DriverDir,
     /// Adds the module's store package and its Python dependencies to the python's env: checked
     /// by importing with their site-packages added; the env itself is not rebuilt (partial).
     StorePackages,
@@ -222,6 +225,7 @@ impl PlanKind {
             PlanKind::LibraryDirs => "library-dirs",
             PlanKind::NixLdLibraries => "nix-ld-libraries",
             PlanKind::Rpath => "rpath",
+            PlanKind::DriverDir => "driver-dir",
             PlanKind::EnvSitePackages => "env-site-packages",
             PlanKind::StorePackages => "store-packages",
         }

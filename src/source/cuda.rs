@@ -54,19 +54,48 @@ pub fn facts(ctx: &LoaderContext, inputs: &CudaInputs) -> CudaFacts {
         }
     }
     wanted.sort_by_key(|(name, _, _)| cuda().rank(name));
-    let libraries = wanted
+    let libraries: Vec<CudaLibrary> = wanted
         .iter()
         .map(|(name, caller, how)| library(&resolver.dlopen_from(caller, name), caller, how))
         .collect();
     let (driver_dir_exists, driver_dir_has_libcuda) = driver::driver_dir(inputs.root);
+    let driver_dir_resolves = driver_dir_exists
+        .then(|| resolves_with_driver_dir(ctx, &wanted, &libraries, inputs.root))
+        .flatten();
     CudaFacts {
         libraries,
         driver_dir: driver::NIXOS_DRIVER_DIR.to_string(),
         driver_dir_exists,
         driver_dir_has_libcuda,
+        driver_dir_resolves,
         stubs: stubs(ctx, &default_caller),
         driver_version: driver::driver_version(inputs.root),
     }
+}
+
+/// With NixOS's driver dir searched after `LD_LIBRARY_PATH` (what PD106's fix and a `pydoctor
+/// fix` preload give), whether every driver library that is missing or a stub today is found,
+/// and not as a stub. None when no driver library needs it.
+fn resolves_with_driver_dir(
+    ctx: &LoaderContext,
+    wanted: &[(String, PathBuf, &str)],
+    today: &[CudaLibrary],
+    root: &Path,
+) -> Option<bool> {
+    let dir = root.join(driver::NIXOS_DRIVER_DIR.trim_start_matches('/'));
+    let resolver = Resolver::new(ctx.clone().with_extra_library_dirs(vec![dir]));
+    let mut broken = wanted
+        .iter()
+        .zip(today)
+        .filter(|((name, _, _), lib)| {
+            cuda().driver_libraries.contains(name) && (lib.path.is_none() || lib.stub)
+        })
+        .peekable();
+    broken.peek()?;
+    Some(broken.all(|((name, caller, how), _)| {
+        let found = library(&resolver.dlopen_from(caller, name), caller, how);
+        found.path.is_some() && !found.stub
+    }))
 }
 
 /// The findings of the search: each library loaded at run time that the loader would not

@@ -154,7 +154,8 @@ impl Started<'_> {
         let sys_path = facts.map(|f| f.path.clone()).unwrap_or_default();
         // A venv that `pydoctor fix` fixed loads its libraries at start-up: resolve as it runs.
         let fixed = FixedVenv::find(environment.python.venv.as_deref());
-        let mut checked = Checked::new(fixed.as_ref().map(FixedVenv::loadable).unwrap_or_default());
+        let fixed_libraries = fixed.as_ref().map(FixedVenv::loadable).unwrap_or_default();
+        let mut checked = Checked::new(fixed_libraries.clone());
         for run in runs {
             checked.add_module(run, &sys_path, context.as_ref(), request, self.database)?;
         }
@@ -175,7 +176,9 @@ impl Started<'_> {
         if self.args.cuda
             && let Some(ctx) = context.as_ref()
         {
-            let facts = cuda_facts(ctx, runs, &sys_path, &interpreter, request);
+            // What a `pydoctor fix` preload loads is loaded before any dlopen too.
+            let ctx = ctx.clone().with_preloaded(fixed_libraries);
+            let facts = cuda_facts(&ctx, runs, &sys_path, &interpreter, request);
             checked.add_findings(cuda::findings(&facts));
             environment.cuda = Some(facts);
         }

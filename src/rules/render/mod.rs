@@ -175,6 +175,9 @@ impl<'a> Subject<'a> {
         if matches!(plan, PlanKind::EnvSitePackages | PlanKind::StorePackages) {
             return self.import_verdict(plan);
         }
+        if plan == PlanKind::DriverDir {
+            return self.driver_dir_verdict();
+        }
         if plan == PlanKind::None || self.store_dirs.is_empty() {
             return (Verification::NotChecked, None);
         }
@@ -231,6 +234,16 @@ impl<'a> Subject<'a> {
             (Some(true), _) => Verification::Verified,
         };
         (verdict, Some("import".to_string()))
+    }
+
+    /// The driver dir was tried when the CUDA libraries were searched (`check --cuda`).
+    fn driver_dir_verdict(&self) -> (Verification, Option<String>) {
+        let cuda = self.evidence.environment.cuda.as_ref();
+        match cuda.and_then(|c| c.driver_dir_resolves) {
+            Some(true) => (Verification::Verified, Some("resolver".into())),
+            Some(false) => (Verification::Failed, Some("resolver".into())),
+            None => (Verification::NotChecked, None),
+        }
     }
 
     /// The store copies weighed for this diagnosis's libraries.
