@@ -291,6 +291,12 @@ fn libcuda_nowhere_is_said_with_the_dirs_tried() {
         "{}",
         human.stdout
     );
+    // The driver is not in any DT_NEEDED: the package loads it when CUDA is first used.
+    assert!(
+        human.stdout.contains("loaded at run time by"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]

@@ -129,7 +129,7 @@ pub(crate) fn diagnosis_block(
         .required_by
         .as_deref()
         .filter(|_| !several)
-        .map(|p| format!("needed by {}", shorten_path(p)));
+        .map(|p| requester_words(report, d.library.as_deref(), p));
     let verdict = format!("✗ problem: {}", d.summary);
     let verdict_len = verdict.chars().count();
     let one_line = verdict_len <= width
@@ -221,7 +221,7 @@ fn per_library(
         });
         let needed_by = finding
             .and_then(|f| f.required_by.as_deref())
-            .map(|p| format!("needed by {}", shorten_path(p)))
+            .map(|p| requester_words(report, Some(library), p))
             .unwrap_or_default();
         writeln!(
             out,
@@ -230,6 +230,22 @@ fn per_library(
         )?;
     }
     Ok(())
+}
+
+/// "needed by FILE", or, for a library `check --cuda` searched as a `dlopen` of FILE (the
+/// driver's, loaded when CUDA is first used), "loaded at run time by FILE".
+fn requester_words(report: &Report, library: Option<&str>, requester: &str) -> String {
+    let at_run_time = report.environment.cuda.as_ref().is_some_and(|cuda| {
+        cuda.libraries.iter().any(|l| {
+            l.how == "dlopen" && Some(l.soname.as_str()) == library && l.requested_by == requester
+        })
+    });
+    let how = if at_run_time {
+        "loaded at run time by"
+    } else {
+        "needed by"
+    };
+    format!("{how} {}", shorten_path(requester))
 }
 
 /// What a wrapper message said, and what it hid.
