@@ -306,3 +306,44 @@ fn a_uv_venv_of_an_env_gets_the_same_diagnosis_and_fix() {
     let run = check("idna", &python, "json", project.path());
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
+
+#[test]
+fn a_module_built_only_for_another_python_version_is_said_so() {
+    let Some(_) = make_env("argv0", "idna-only", &["idna"]) else {
+        return;
+    };
+    // What `python312Packages.x` leaves in the store next to a python 3.11 (or the other way).
+    let other = if nixlike::short_version() == "3.12" {
+        "3.13"
+    } else {
+        "3.12"
+    };
+    let package = store().join(format!(
+        "0123456789abcdfghijklmnpqrsvwxyz-python{other}-pd-other-version-1.0"
+    ));
+    let module = package.join(format!("lib/python{other}/site-packages/pd_other_version"));
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(module.join("__init__.py"), "").unwrap();
+    let python = nixlike::python_at(&dest()).unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let doc = check("pd_other_version", &python, "json", cwd.path()).json();
+    assert_eq!(
+        doc["environment"]["store_module"]["other_pythons"][0],
+        other
+    );
+    let d = &doc["diagnoses"][0];
+    assert_eq!(d["rule"], "PD417", "{d:#}");
+    let attr = format!("python{}", other.replace('.', ""));
+    let snippets: Vec<&str> = d["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["snippet"].as_str())
+        .collect();
+    assert!(
+        snippets.iter().any(|s| s.contains(&format!(
+            "{attr}.withPackages (ps: [ ps.pd-other-version ])"
+        ))),
+        "{snippets:#?}"
+    );
+}

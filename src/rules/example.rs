@@ -153,6 +153,13 @@ fn example_store_module(example: &Example) -> Option<MissingModule> {
             ..MissingModule::default()
         });
     }
+    if !example.module_other_pythons.is_empty() {
+        return Some(MissingModule {
+            module,
+            other_pythons: example.module_other_pythons.clone(),
+            ..MissingModule::default()
+        });
+    }
     let path = example.store_module.clone()?;
     let package = NixPythonPackage {
         name: module.clone(),

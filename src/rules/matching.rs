@@ -109,6 +109,12 @@ impl Matcher {
             })
             && c.module_in_env
                 .is_none_or(|want| env.store_module.as_ref().is_some_and(|m| m.in_env) == want)
+            && c.module_other_python.is_none_or(|want| {
+                env.store_module
+                    .as_ref()
+                    .is_some_and(|m| m.store.is_empty() && !m.other_pythons.is_empty())
+                    == want
+            })
             && self.message.as_ref().is_none_or(|re| {
                 evidence
                     .failure

@@ -186,6 +186,10 @@ pub struct Condition {
     /// see it (`store_module.in_env`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module_in_env: Option<bool>,
+    /// The store holds the missing module only for other Python versions
+    /// (`store_module.other_pythons`, and nothing for this one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_other_python: Option<bool>,
 }
 
 impl Condition {
@@ -344,6 +348,9 @@ pub struct Example {
     /// `store_module.in_env`: the venv's base env holds the missing module.
     #[serde(default)]
     pub module_in_env: Option<bool>,
+    /// `store_module.other_pythons`: Python versions whose store packages hold it.
+    #[serde(default)]
+    pub module_other_pythons: Vec<String>,
     #[serde(rename = "finding")]
     pub findings: Vec<ExampleFinding>,
 }

@@ -104,6 +104,14 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "the packages of a `withPackages` list that has the env's own and the missing one (`ps.requests ps.numpy`)",
     ),
     (
+        "other_pythons",
+        "the Python versions whose store packages hold the missing module, in words (`3.11`)",
+    ),
+    (
+        "other_python_attr",
+        "the nixpkgs attribute of the newest of those pythons (`python311`)",
+    ),
+    (
         "store_module",
         "the store package that holds the missing module and imports with this python",
     ),

@@ -175,6 +175,15 @@ impl Subject<'_> {
             "module_attr" => self.module_attr(),
             "with_packages" => self.with_packages(),
             "store_module" => env.store_module.as_ref().and_then(|m| m.chosen.clone()),
+            "other_pythons" => env
+                .store_module
+                .as_ref()
+                .and_then(|m| in_words(&m.other_pythons)),
+            "other_python_attr" => env
+                .store_module
+                .as_ref()
+                .and_then(|m| m.other_pythons.iter().max_by_key(|v| version_key(v)))
+                .map(|v| format!("python{}", v.replace('.', ""))),
             "pin_store_paths" => self.pin_lines(),
             "nix_attrs" => self.nix_attrs().map(|a| a.join(" ")),
             "nix_ld_libraries" => self.nix_attrs().map(|a| {
@@ -354,6 +363,7 @@ fn fallback_words(name: &str) -> &'static str {
         "python_minor" => "3",
         "nix_env" => "the python environment",
         "store_module" => "the store's copy",
+        "other_pythons" => "another Python version",
         _ => "",
     }
 }
