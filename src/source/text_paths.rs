@@ -61,7 +61,8 @@ pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -
     let python = &mut env.python;
     python.executable = paths.iter().find(|p| is_python_executable(p)).cloned();
     let (stdlib_prefix, site_prefix) = prefixes(paths);
-    python.venv = venv_of(paths, stdlib_prefix.as_deref(), site_prefix.as_deref());
+    python.venv = venv_of(paths, stdlib_prefix.as_deref(), site_prefix.as_deref())
+        .filter(|v| !is_store_env(v, store_dir));
     python.base_prefix = stdlib_prefix.clone();
     python.kind = kind_from(
         paths,
@@ -94,6 +95,15 @@ pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -
     }
     env.os.platform = implied.platform;
     env
+}
+
+/// A `withPackages` env (`/nix/store/…-python3-3.10.4-env`): its site-packages is not beside
+/// the stdlib's prefix (older nixpkgs add it through `NIX_PYTHONPATH`), yet it is no venv.
+fn is_store_env(prefix: &str, store_dir: &str) -> bool {
+    let store = format!("{}/", store_dir.trim_end_matches('/'));
+    prefix
+        .strip_prefix(&store)
+        .is_some_and(|entry| !entry.contains('/') && entry.ends_with("-env"))
 }
 
 fn is_python_executable(path: &str) -> bool {
@@ -191,6 +201,19 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn an_older_withpackages_env_is_no_venv() {
+        // Its site-packages comes through NIX_PYTHONPATH, away from the stdlib's prefix.
+        let paths = vec![
+            "/nix/store/abc-python3-3.10.4/lib/python3.10/runpy.py".to_string(),
+            "/nix/store/def-python3-3.10.4-env/lib/python3.10/site-packages/k/__main__.py"
+                .to_string(),
+        ];
+        let env = infer_environment(&paths, &Implied::default(), "/nix/store");
+        assert_eq!(env.python.venv, None);
+        assert_eq!(env.python.kind, PythonKind::NixStore);
     }
 
     #[test]
