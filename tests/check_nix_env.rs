@@ -189,9 +189,16 @@ fn a_module_the_store_does_not_have_keeps_the_env_packages_and_is_not_checked() 
 
 #[test]
 fn the_older_layout_is_an_env_and_not_a_venv() {
-    let Some(env) = make_env("nix-pythonpath", "old-idna", &["idna"]) else {
-        return;
-    };
+    // A binary wrapper, and the shell script makeWrapper wrote before it.
+    for layout in ["nix-pythonpath", "nix-pythonpath-script"] {
+        let Some(env) = make_env(layout, "old-idna", &["idna"]) else {
+            return;
+        };
+        older_layout(&env);
+    }
+}
+
+fn older_layout(env: &Path) {
     let cwd = tempfile::tempdir().unwrap();
     let python = env.join("bin/python3");
     // Its packages come through NIX_PYTHONPATH: the import works.
