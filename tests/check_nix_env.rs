@@ -246,16 +246,18 @@ fn a_venv_of_an_env_is_told_it_does_not_see_the_env_and_the_fix_runs() {
 
     let human = check("idna", &python, "human", project.path()).stdout;
     assert!(human.contains("PD416"), "{human}");
-    // The fix as shown, then the import works.
+    let doc = run_fix_then_check(fix, &python, project.path());
+    assert_eq!(doc["environment"]["nix_env"]["venv_sees_env"], true);
+}
+
+/// The fix's snippet run in a shell as shown; then `check idna` passes. Its JSON.
+fn run_fix_then_check(fix: &Value, python: &Path, cwd: &Path) -> Value {
     let snippet = fix["snippet"].as_str().unwrap();
-    let ran = clean("sh", project.path())
-        .args(["-c", snippet])
-        .status()
-        .unwrap();
+    let ran = clean("sh", cwd).args(["-c", snippet]).status().unwrap();
     assert!(ran.success(), "{snippet}");
-    let run = check("idna", &python, "json", project.path());
+    let run = check("idna", python, "json", cwd);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.json()["environment"]["nix_env"]["venv_sees_env"], true);
+    run.json()
 }
 
 #[test]
@@ -304,14 +306,7 @@ fn a_uv_venv_of_an_env_gets_the_same_diagnosis_and_fix() {
     assert_eq!(doc["environment"]["python"]["venv_tool"], "uv");
     let d = &doc["diagnoses"][0];
     assert_eq!(d["rule"], "PD416", "{d:#}");
-    let snippet = first_fix(d)["snippet"].as_str().unwrap();
-    let ran = clean("sh", project.path())
-        .args(["-c", snippet])
-        .status()
-        .unwrap();
-    assert!(ran.success(), "{snippet}");
-    let run = check("idna", &python, "json", project.path());
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run_fix_then_check(first_fix(d), &python, project.path());
 }
 
 #[test]
