@@ -4,6 +4,7 @@
 //! Renderers take the report, an explicit [`Style`] and any `impl Write`; the commands layer
 //! builds the [`OutputOptions`] once, from the flags and the environment.
 
+pub mod diagnosis;
 pub mod env;
 pub mod fix;
 pub mod github;

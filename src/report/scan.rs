@@ -39,7 +39,7 @@ pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result
             if i > 0 {
                 writeln!(out)?;
             }
-            super::human::diagnosis_block(report, diagnosis, false, style, out)?;
+            super::diagnosis::diagnosis_block(report, diagnosis, false, style, out)?;
         }
     }
     render_walk_errors(&scan.errors, style, out)
