@@ -41,7 +41,7 @@ fn conda_env(root: &Path, libstdcxx: EnvLibstdcxx) -> Option<PathBuf> {
         common::skip("no patchelf (apt-get install patchelf)");
         return None;
     }
-    let env = root.join("miniforge3-like/envs/work");
+    let env = root.join("miniforge3-like/envs/proj");
     let lib = env.join("lib");
     let stdlib = lib.join(format!("python{}", base.short));
     let site = stdlib.join("site-packages");
@@ -168,7 +168,7 @@ fn a_conda_env_with_an_old_libstdcxx_names_the_copy_found_and_the_conda_forge_up
     };
     let env_copy = root
         .path()
-        .join("miniforge3-like/envs/work/lib/libstdc++.so.6");
+        .join("miniforge3-like/envs/proj/lib/libstdc++.so.6");
     let real = import_numpy(&python);
     assert!(!real.status.success());
     let said = String::from_utf8_lossy(&real.stderr);
