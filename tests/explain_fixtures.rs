@@ -282,7 +282,12 @@ fn every_fixture_gives_its_cause_kind_library_and_files() {
         };
         assert_eq!(hit["source"], "text", "{}", expect.file);
         let library = expect.library.map(|l| named_in_text(expect.file, l));
-        assert_eq!(hit["library"].as_str(), library.as_deref(), "{}", expect.file);
+        assert_eq!(
+            hit["library"].as_str(),
+            library.as_deref(),
+            "{}",
+            expect.file
+        );
         match expect.required_by {
             Some(end) => assert!(
                 hit["required_by"]

@@ -327,9 +327,10 @@ fn into_report(mut report: Report, outcome: FixOutcome) -> Report {
 
 /// `--undo`; a file changed since the fix is an error naming it (exit 2), nothing undone.
 fn undo_report(venv: &Path, request: &Request, found: &interpreter::Interpreter) -> Result<Report> {
-    let environment = crate::env::machine_facts(&request.env_settings(), Path::new("/"));
+    let settings = request.env_settings();
+    let environment = crate::env::machine_facts(&settings, Path::new("/"));
     let mut report = Report::new(Command::Fix, environment);
-    report.environment.python = crate::env::python_facts(found, None, &request.env_settings());
+    report.environment.python = crate::env::python_facts(found, None, &settings);
     let mut outcome = match apply::undo_in_steps(venv, &mut Steps::new(abort_after(request)))? {
         Some(m) => {
             let mut o = FixOutcome::new(FixAction::Undone);

@@ -13,7 +13,7 @@ use crate::loader::{LoaderContext, Resolver};
 use crate::outcome::Verification;
 use crate::rules::{FixPlan, FixVerifier};
 use crate::source::loader_findings;
-use crate::source::probe::{self, ProbeOptions, ProbeOutcome};
+use crate::source::probe::{self, ProbeOptions};
 
 /// Resolve files in parallel; one resolver, so each library is parsed once.
 pub fn resolve_all(context: LoaderContext, files: &[PathBuf]) -> Vec<ResolvedObject> {
@@ -97,12 +97,7 @@ impl Verifier<'_> {
     fn import_works(check: &ImportCheck, plan: &FixPlan) -> bool {
         let mut options = check.options.clone();
         options.env_overrides.extend(plan.env.iter().cloned());
-        check.modules.iter().all(|module| {
-            matches!(
-                probe::run_import(&check.interpreter.path, module, &options),
-                Ok(ProbeOutcome::Ran(r)) if r.ok
-            )
-        })
+        probe::all_import(&check.interpreter.path, check.modules, &options)
     }
 }
 

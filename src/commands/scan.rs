@@ -14,7 +14,7 @@ use super::store_pick;
 use crate::cli::ScanArgs;
 use crate::env::loader_facts::Loaders;
 use crate::env::machine::LocalMachine;
-use crate::env::{self, EnvOptions, EnvProbe, HowFound, Interpreter, interpreter};
+use crate::env::{self, EnvOptions, EnvProbe, HowFound, Interpreter, Settings, interpreter};
 use crate::error::{Error, Result};
 use crate::evidence::{Evidence, Finding};
 use crate::loader::report::ResolvedObject;
@@ -31,7 +31,7 @@ use crate::scan::{self, Owners, ScanTarget, TargetKind, Walk};
 pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
     let flag = args.python.python.as_deref();
     let chosen = choose(args, request)?;
-    let gathered = gather(&chosen, request)?;
+    let gathered = gather(&chosen)?;
     // A wrong path in CI must not pass green: a tree with no ELF file and no installed
     // distribution holds nothing to scan.
     if gathered.walked.elf_files.is_empty() && gathered.records.is_empty() {
@@ -74,7 +74,7 @@ pub fn run(args: &ScanArgs, request: &Request) -> Result<Report> {
         &findings,
         context,
         judged.failing,
-        request,
+        &chosen.settings,
         database?,
     );
     report.findings = findings;
@@ -107,6 +107,10 @@ struct Chosen {
     interpreter: Interpreter,
     early_probe: Option<EnvProbe>,
     target: ScanTarget,
+    /// The request the scan runs under: a kernel's brings its kernelspec's variables.
+    request: Request,
+    /// The env layer's view of it, typed once.
+    settings: Settings,
 }
 
 fn choose(args: &ScanArgs, request: &Request) -> Result<Chosen> {
@@ -115,18 +119,22 @@ fn choose(args: &ScanArgs, request: &Request) -> Result<Chosen> {
         .as_deref()
         .map(|p| scan::target::of_path(p, &request.cwd))
         .transpose()?;
-    let interpreter = match &args.python.kernel {
-        Some(_) => super::target::choose(&args.python, request)?.interpreter,
-        None => choose_interpreter(args.python.python.as_deref(), named.as_ref(), request)?,
+    let (interpreter, request, settings) = match &args.python.kernel {
+        Some(_) => {
+            let target = super::target::choose(&args.python, request)?;
+            (target.interpreter, target.request, target.settings)
+        }
+        None => {
+            let settings = request.env_settings();
+            let flag = args.python.python.as_deref();
+            let found = choose_interpreter(flag, named.as_ref(), &settings)?;
+            (found, request.clone(), settings)
+        }
     };
     let (early_probe, target) = match named {
         Some(target) => (None, target),
         None => {
-            let probed = env::probe(
-                Some(&interpreter),
-                &request.env_settings(),
-                &EnvOptions::default(),
-            );
+            let probed = env::probe(Some(&interpreter), &settings, &EnvOptions::default());
             let target = scan::target::of_interpreter(&interpreter.path, probed.facts.as_ref())?;
             (Some(probed), target)
         }
@@ -135,6 +143,8 @@ fn choose(args: &ScanArgs, request: &Request) -> Result<Chosen> {
         interpreter,
         early_probe,
         target,
+        request,
+        settings,
     })
 }
 
@@ -155,7 +165,8 @@ struct Gathered {
 /// once the loader is known (those found before wait for it), and each RECORD is read as soon
 /// as its `.dist-info` is met. The closures share the queue, the resolver and the progress
 /// bar, which is why they sit in one function.
-fn gather(chosen: &Chosen, request: &Request) -> Result<Gathered> {
+fn gather(chosen: &Chosen) -> Result<Gathered> {
+    let request = &chosen.request;
     let progress = Progress::new(std::io::stderr().is_terminal());
     let resolver: OnceLock<Resolver> = OnceLock::new();
     // `None` once the resolver is ready; files found before then wait here.
@@ -195,7 +206,7 @@ fn gather(chosen: &Chosen, request: &Request) -> Result<Gathered> {
                     Some(probed) => probed,
                     None => env::describe_without_running(
                         interpreter,
-                        &request.env_settings(),
+                        &chosen.settings,
                         &EnvOptions::default(),
                     ),
                 },
@@ -333,14 +344,14 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn choose_interpreter(
     flag: Option<&Path>,
     named: Option<&ScanTarget>,
-    request: &Request,
+    settings: &Settings,
 ) -> Result<Interpreter> {
     if flag.is_none()
         && let Some(python) = named.and_then(|t| t.venv_python.clone())
     {
         return Ok(Interpreter::at(python, HowFound::VirtualEnv));
     }
-    interpreter::discover(flag, &request.env_settings())
+    interpreter::discover(flag, settings)
 }
 
 fn chosen_by(target: &ScanTarget, flag: Option<&Path>) -> &'static str {
@@ -371,7 +382,7 @@ fn diagnose(
     findings: &[Finding],
     context: LoaderContext,
     failing: Vec<PathBuf>,
-    request: &Request,
+    settings: &Settings,
     database: rules::Database,
 ) -> Vec<Diagnosis> {
     let evidence = Evidence {
@@ -388,7 +399,7 @@ fn diagnose(
         import: None,
     };
     let pick = store_pick::pick(
-        &request.store_dir(),
+        &settings.store_dir,
         findings,
         &verifier,
         &store_pick::Hints {
@@ -399,7 +410,7 @@ fn diagnose(
     );
     let store_paths = |soname: &str| pick.paths(soname);
     let note = pick.note();
-    let machine = LocalMachine::new(&request.env_settings());
+    let machine = LocalMachine::new(settings);
     let diagnoses = database.diagnose(
         &evidence,
         &FixContext::new(&store_paths, &verifier)

@@ -178,11 +178,7 @@ const WRAPPER_SIZE_LIMIT: u64 = 4 * 1024 * 1024;
 
 /// When `file` is a Nix binary wrapper, the executable it runs.
 pub fn wrapped_target(file: &Path) -> Option<PathBuf> {
-    let meta = std::fs::metadata(file).ok()?;
-    if !meta.is_file() || meta.len() > WRAPPER_SIZE_LIMIT {
-        return None;
-    }
-    let bytes = std::fs::read(file).ok()?;
+    let bytes = read_wrapper(file)?;
     if !bytes.starts_with(b"\x7fELF") {
         return None;
     }
@@ -195,7 +191,17 @@ pub fn wrapped_target(file: &Path) -> Option<PathBuf> {
     (target.starts_with('/') && Path::new(target) != file).then(|| PathBuf::from(target))
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+/// The bytes of a file that may be a wrapper: a regular file no bigger than wrappers get (a
+/// FIFO, a device or a huge file is not read).
+pub fn read_wrapper(file: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::metadata(file).ok()?;
+    if !meta.is_file() || meta.len() > WRAPPER_SIZE_LIMIT {
+        return None;
+    }
+    std::fs::read(file).ok()
+}
+
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 

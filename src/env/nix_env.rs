@@ -11,15 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use super::InterpreterFacts;
-use super::interpreter::Interpreter;
+use super::interpreter::{Interpreter, find, read_wrapper};
 use super::nix_store::entry_of;
 use crate::evidence::{NixEnvFacts, NixPythonPackage, PythonFacts};
 
 /// The wrapper of an older env names this variable; a newer one hands over `argv[0]`.
 const PYTHONPATH_MARKER: &[u8] = b"NIX_PYTHONPATH";
 const ARGV0_MARKER: &[u8] = b"inherit-argv0";
-/// A wrapper is small; a bigger file is not read for its markers.
-const WRAPPER_LIMIT: u64 = 4 * 1024 * 1024;
 
 /// The env of this interpreter: the one its wrapper lives in, its prefix, or its venv's base.
 pub fn detect(
@@ -75,39 +73,33 @@ fn grandparent(path: &Path) -> Option<PathBuf> {
     Some(path.parent()?.parent()?.to_path_buf())
 }
 
-/// A store entry named `…-env` with a site-packages of this python's version.
+/// A store entry named like a `withPackages` env (`…-python3-3.12.11-env`, buildEnv's name).
+pub fn is_env_entry(path: &Path, store_dir: &Path) -> bool {
+    let is_entry = entry_of(path, store_dir).is_some_and(|entry| entry == path);
+    is_entry
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with("-env"))
+}
+
+/// An env entry with a site-packages of this python's version.
 fn is_env(dir: &Path, store_dir: &Path, version: &str) -> bool {
-    let in_store = entry_of(dir, store_dir).is_some_and(|entry| entry == dir);
-    let named_env = dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with("-env"));
-    in_store && named_env && site_packages(dir, version).is_dir()
+    is_env_entry(dir, store_dir) && site_packages(dir, version).is_dir()
 }
 
 fn layout_of(env: &Path, version: &str) -> &'static str {
     let wrapper = env.join(format!("bin/python{version}"));
-    let Some(bytes) = read_small(&wrapper) else {
+    let Some(bytes) = read_wrapper(&wrapper) else {
         return "unknown";
     };
-    if contains(&bytes, PYTHONPATH_MARKER) {
+    if find(&bytes, PYTHONPATH_MARKER).is_some() {
         "nix-pythonpath"
-    } else if contains(&bytes, ARGV0_MARKER) {
+    } else if find(&bytes, ARGV0_MARKER).is_some() {
         "argv0"
     } else {
         "unknown"
     }
-}
-
-fn read_small(path: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= WRAPPER_LIMIT)
-        .then(|| std::fs::read(path).ok())
-        .flatten()
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// `include-system-site-packages = true` in the venv's `pyvenv.cfg`.

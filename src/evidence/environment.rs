@@ -231,6 +231,9 @@ pub struct MissingModule {
     /// Python versions (`3.11`) for which the store has the module, when this python's has not.
     #[serde(default)]
     pub other_pythons: Vec<String>,
+    /// The store look ran out of its time budget before it saw every entry.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub store_look_cut_short: bool,
 }
 
 /// Where the NVIDIA driver's and the CUDA runtime's libraries come from for a package.

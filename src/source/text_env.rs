@@ -5,6 +5,7 @@
 //! Owns only filling gaps in an [`Environment`] already inferred from paths (see
 //! `text_evidence::infer_environment`); every fact stays marked inferred-from-text.
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -12,6 +13,7 @@ use regex::Regex;
 use super::paste::truncate_at_char;
 use crate::catalog::causes::CauseTables;
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
+use crate::env::nix_env::is_env_entry;
 use crate::evidence::{Environment, LoaderFlavor, NixEnvFacts, Platform, PythonKind};
 
 /// How much of one line these patterns look at.
@@ -163,13 +165,17 @@ fn distro(paths: &[String], env: &Environment) -> Option<String> {
 /// `site-packages` in the store, which pip cannot change. A `withPackages` env (`…-env`) is
 /// no application: its packages are the user's list.
 fn nix_app(paths: &[String], store_dir: &str) -> Option<String> {
-    store_site_packages_entries(paths, store_dir).find(|e| !e.ends_with("-env"))
+    store_site_packages_entries(paths, store_dir).find(|e| !is_env(e, store_dir))
+}
+
+fn is_env(entry: &str, store_dir: &str) -> bool {
+    is_env_entry(Path::new(entry), Path::new(store_dir.trim_end_matches('/')))
 }
 
 /// The `withPackages` env whose site-packages the text's paths lie in; what the text cannot
 /// show (its packages, its wrapper) stays unknown.
 fn nix_env(paths: &[String], store_dir: &str) -> Option<NixEnvFacts> {
-    let path = store_site_packages_entries(paths, store_dir).find(|e| e.ends_with("-env"))?;
+    let path = store_site_packages_entries(paths, store_dir).find(|e| is_env(e, store_dir))?;
     Some(NixEnvFacts {
         path,
         layout: "unknown".into(),

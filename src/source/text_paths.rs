@@ -4,6 +4,7 @@
 //! the other lines tell.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -11,6 +12,7 @@ use regex::Regex;
 use super::paste::truncate_at_char;
 use super::text_evidence::{Implied, MAX_PATTERN_LINE};
 use crate::env::classify::{nix_python_attribute, python_kind_of_path};
+use crate::env::nix_env::is_env_entry;
 use crate::evidence::{EnvSource, Environment, LoaderFlavor, PythonKind};
 
 fn path_regex() -> &'static Regex {
@@ -62,7 +64,9 @@ pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -
     python.executable = paths.iter().find(|p| is_python_executable(p)).cloned();
     let (stdlib_prefix, site_prefix) = prefixes(paths);
     python.venv = venv_of(paths, stdlib_prefix.as_deref(), site_prefix.as_deref())
-        .filter(|v| !is_store_env(v, store_dir));
+        // An older withPackages env adds its site-packages through NIX_PYTHONPATH, away from
+        // the stdlib's prefix, yet it is no venv.
+        .filter(|v| !is_env_entry(Path::new(v), Path::new(store_dir)));
     python.base_prefix = stdlib_prefix.clone();
     python.kind = kind_from(
         paths,
@@ -95,15 +99,6 @@ pub fn infer_environment(paths: &[String], implied: &Implied, store_dir: &str) -
     }
     env.os.platform = implied.platform;
     env
-}
-
-/// A `withPackages` env (`/nix/store/…-python3-3.10.4-env`): its site-packages is not beside
-/// the stdlib's prefix (older nixpkgs add it through `NIX_PYTHONPATH`), yet it is no venv.
-fn is_store_env(prefix: &str, store_dir: &str) -> bool {
-    let store = format!("{}/", store_dir.trim_end_matches('/'));
-    prefix
-        .strip_prefix(&store)
-        .is_some_and(|entry| !entry.contains('/') && entry.ends_with("-env"))
 }
 
 fn is_python_executable(path: &str) -> bool {

@@ -9,7 +9,7 @@ use crate::env::nix_env::{short_version, site_packages};
 use crate::env::store::Budget;
 use crate::env::store_python::{closure_site_dirs, find_module, holds_module};
 use crate::evidence::{CauseKind, Environment, Finding, MissingModule, PythonKind};
-use crate::source::probe::{self, ProbeOptions, ProbeOutcome};
+use crate::source::probe::{self, ProbeOptions};
 
 /// Store packages tried, newest first, before giving up on one that imports.
 const TRIES: usize = 3;
@@ -59,6 +59,7 @@ pub fn store_module(lookup: &Lookup) -> Option<MissingModule> {
     }
     let found = find_module(lookup.store_dir, &module, &version, Budget::default());
     answer.other_pythons = found.other_pythons;
+    answer.store_look_cut_short = found.cut_short;
     answer.store = found.packages;
     for package in answer.store.iter().take(TRIES) {
         let dirs = closure_site_dirs(Path::new(&package.path), &version, lookup.store_dir);
@@ -85,10 +86,5 @@ fn imports_with(lookup: &Lookup, dirs: &[PathBuf]) -> bool {
     options
         .env_overrides
         .push(("PYDOCTOR_PROBE_SITE_DIRS".into(), joined));
-    lookup.failing.iter().all(|module| {
-        matches!(
-            probe::run_import(&lookup.interpreter.path, module, &options),
-            Ok(ProbeOutcome::Ran(r)) if r.ok
-        )
-    })
+    probe::all_import(&lookup.interpreter.path, lookup.failing, &options)
 }

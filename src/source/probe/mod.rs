@@ -138,6 +138,17 @@ pub fn run_import(python: &Path, module: &str, options: &ProbeOptions) -> Result
     })))
 }
 
+/// Every module imports in the interpreter at `python`, each in a fresh process (how a fix is
+/// checked by importing again).
+pub fn all_import(python: &Path, modules: &[String], options: &ProbeOptions) -> bool {
+    modules.iter().all(|module| {
+        matches!(
+            run_import(python, module, options),
+            Ok(ProbeOutcome::Ran(r)) if r.ok
+        )
+    })
+}
+
 /// When the probe dumps the stack: just before the kill, so that the dump is written by then,
 /// and late enough that an import about to finish is not reported as stuck somewhere.
 fn watch_seconds(timeout: Duration) -> f64 {
