@@ -349,3 +349,15 @@ fn a_module_built_only_for_another_python_version_is_said_so() {
         "{snippets:#?}"
     );
 }
+
+#[test]
+fn an_env_dir_given_as_python_points_at_its_wrapper() {
+    let Some(env) = make_env("argv0", "idna-only", &["idna"]) else {
+        return;
+    };
+    let cwd = tempfile::tempdir().unwrap();
+    let run = check("idna", &env, "human", cwd.path());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let hint = format!("did you mean --python {}", env.join("bin/python").display());
+    assert!(run.stderr.contains(&hint), "{}", run.stderr);
+}

@@ -91,15 +91,21 @@ fn refuse_non_python(interpreter: &Interpreter) -> Result<()> {
         return Ok(());
     };
     let given = &interpreter.path;
-    let hint = [given.join("bin/python"), given.with_file_name("python")]
-        .into_iter()
-        .find(|p| {
-            p != given
-                && is_file(p)
-                && !matches!(python_file::classify(p), PythonFile::NotPython(_))
-        })
-        .map(|p| format!("; did you mean --python {}?", p.display()))
-        .unwrap_or_default();
+    let hint = [
+        given.join("bin/python"),
+        given.join("python"),
+        given.with_file_name("python"),
+    ]
+    .into_iter()
+    .find(|p| {
+        // A Nix wrapper carries no Python runtime itself: its target is what is judged.
+        let real = Interpreter::at(p.clone(), HowFound::Flag).real;
+        p != given
+            && is_file(p)
+            && !matches!(python_file::classify(&real), PythonFile::NotPython(_))
+    })
+    .map(|p| format!("; did you mean --python {}?", p.display()))
+    .unwrap_or_default();
     Err(Error::Usage(format!(
         "--python {}: {what}, not a Python interpreter{hint}",
         given.display()
